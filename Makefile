@@ -1,0 +1,33 @@
+# orbitsim: two commands, `make demo` and `make test`, from a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= out/demo
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dask]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/orbitsim eclipses starcloud-demo --start 2026-12-21T00:00:00Z --hours 24 \
+		--out $(OUT)/eclipses.csv
+	@echo "demo output: $(OUT)/"
+
+lint: install
+	$(BIN)/ruff check orbitsim tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,45 @@
+"""orbitsim: can a constellation of GPU satellites be real-demand infrastructure?
+
+It propagates constellations with SGP4, derives each node's sunlight, heat and ground contact,
+runs AI workloads on the nodes as a discrete-event simulation, and reports what was delivered
+and what it cost against a data centre on the ground.
+
+>>> import orbitsim
+>>> shell = orbitsim.load_constellation("starcloud-demo")
+>>> grid = orbitsim.time_grid("2026-06-21T00:00:00Z", hours=2, step_s=60)
+>>> geometry = orbitsim.propagate(shell, grid)
+>>> geometry.illuminated.shape
+(32, 121)
+"""
+
+from orbitsim.errors import InputError, OrbitsimError
+from orbitsim.geometry.eclipses import eclipses
+from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
+from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
+from orbitsim.model.catalogue import load_constellation
+from orbitsim.model.constellation import Constellation, combine
+from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.timegrid import TimeGrid, time_grid
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Constellation",
+    "Geometry",
+    "GeometryChunk",
+    "InputError",
+    "OrbitsimError",
+    "Scenario",
+    "TimeGrid",
+    "combine",
+    "eclipses",
+    "formation_cluster",
+    "iter_geometry",
+    "load_constellation",
+    "load_scenario",
+    "propagate",
+    "sun_synchronous",
+    "time_grid",
+    "walker_delta",
+    "walker_star",
+]

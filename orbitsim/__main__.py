@@ -1,0 +1,3 @@
+from orbitsim.cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""The ``orbitsim`` command line (typer + rich).
+
+Every command raises :class:`~orbitsim.errors.InputError` for bad input; :func:`main` prints it
+as one line on stderr and exits with code 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from orbitsim.errors import InputError
+
+app = typer.Typer(
+    name="orbitsim",
+    help="Orbital compute infrastructure simulator: constellations, sunlight, ground contacts, "
+    "power, heat and AI workloads. Each command has --help and an example in README.md.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+_REGISTERED = False
+
+
+def _register() -> None:
+    """Attach the commands (imported lazily so that ``--help`` stays fast)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from orbitsim.commands import catalog, eclipses, validate
+
+    app.command("list")(catalog.list_builtins)
+    app.command("validate")(validate.validate)
+    app.command("eclipses")(eclipses.eclipses)
+    for module_name, command in (("contacts", "contacts"), ("coverage", "coverage")):
+        try:
+            module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
+        except ImportError:
+            continue
+        app.command(command)(getattr(module, command))
+    _REGISTERED = True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``orbitsim`` script and of ``python -m orbitsim``."""
+    _register()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        app(args=argv, prog_name="orbitsim")
+    except InputError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        sys.exit(2)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        err.print(f"[bold red]error:[/] {exc.filename}: {exc.strerror}", markup=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted: no output was half-written; run the same command again.")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: one line unless debugging
+        if os.environ.get("ORBITSIM_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+                  "(set ORBITSIM_DEBUG=1 for the traceback)", markup=True)
+        sys.exit(1)

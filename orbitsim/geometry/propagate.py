@@ -1,0 +1,255 @@
+"""Propagation: sgp4's ``SatrecArray`` over chunks of satellites, then ECEF, geodetic
+coordinates and the illuminated fraction for the whole chunk at once.
+
+Memory is bounded by the chunk size (``chunk_size`` satellites × ``n_times``), not by the
+constellation: :func:`iter_geometry` and :func:`map_chunks` never hold more than a few chunks.
+Per-time quantities (Earth rotation angle with UT1, the Sun from DE421) are computed once per
+grid, never per satellite. Chunk boundaries do not depend on ``workers``, so results are
+identical with one worker or many.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sgp4.api import SGP4_ERRORS, SatrecArray
+
+from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, teme_to_ecef
+from orbitsim.kernels.geodetic import ecef_to_geodetic
+from orbitsim.kernels.shadow import illuminated_fraction
+from orbitsim.model.constellation import Constellation, Recipe
+from orbitsim.model.timegrid import TimeGrid
+
+#: Default number of satellite-time points per chunk (about 24 MB per 3-vector array).
+DEFAULT_CHUNK_POINTS = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class GridContext:
+    """Everything per time step that a worker needs: plain arrays, cheap to pickle."""
+
+    jd_whole: np.ndarray
+    jd_fraction: np.ndarray
+    gmst_rad: np.ndarray
+    omega_rad_s: np.ndarray
+    sun_ecef_km: np.ndarray
+
+    @staticmethod
+    def of(grid: TimeGrid) -> GridContext:
+        from orbitsim.geometry.sun import sun_ecef_km
+
+        ut1_whole, ut1_fraction = grid.jd_ut1
+        return GridContext(
+            jd_whole=np.ascontiguousarray(grid.jd_whole),
+            jd_fraction=np.ascontiguousarray(grid.jd_fraction),
+            gmst_rad=gmst82_rad(ut1_whole, ut1_fraction),
+            omega_rad_s=earth_rotation_rad_s(ut1_whole, ut1_fraction),
+            sun_ecef_km=sun_ecef_km(grid),
+        )
+
+
+@dataclass(eq=False)
+class GeometryChunk:
+    """Geometry of satellites ``start:stop``; arrays ``(n, n_times)`` or ``(n, n_times, 3)``."""
+
+    start: int
+    stop: int
+    r_ecef_km: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_km: np.ndarray
+    illuminated: np.ndarray
+    error: np.ndarray
+    v_ecef_km_s: np.ndarray | None = None
+    sun_ecef_km: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_sats(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(eq=False)
+class Geometry:
+    """Geometry of a whole constellation over a time grid.
+
+    ``r_ecef_km`` is ``(n_sats, n_times, 3)``; ``lat_deg``, ``lon_deg``, ``alt_km``,
+    ``illuminated`` (0 in umbra .. 1 in full sunlight) and ``error`` (sgp4 error codes, 0 = ok)
+    are ``(n_sats, n_times)``. Where ``error != 0`` the coordinates are NaN.
+    """
+
+    constellation: Constellation
+    grid: TimeGrid
+    sun_ecef_km: np.ndarray
+    r_ecef_km: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    alt_km: np.ndarray
+    illuminated: np.ndarray
+    error: np.ndarray
+    v_ecef_km_s: np.ndarray | None = None
+
+    @property
+    def seconds(self) -> np.ndarray:
+        return self.grid.seconds
+
+    def errors(self) -> pd.DataFrame:
+        """One row per satellite with an sgp4 error: its first failing time and the reason."""
+        return errors_frame(self.constellation, self.grid, self.error)
+
+
+def errors_frame(constellation: Constellation, grid: TimeGrid, error: np.ndarray,
+                 start: int = 0) -> pd.DataFrame:
+    """Satellites whose propagation failed: ``satellite, sat_index, first_error_utc, code,
+    message`` (sgp4's own wording, e.g. decay)."""
+    bad = np.flatnonzero(np.any(error != 0, axis=1))
+    first = np.argmax(error[bad] != 0, axis=1)
+    codes = error[bad, first].astype(int)
+    return pd.DataFrame(
+        {
+            "satellite": [constellation.names[start + i] for i in bad.tolist()],
+            "sat_index": (start + bad).astype(np.int64),
+            "first_error_utc": grid.iso(grid.seconds[first]),
+            "code": codes,
+            "message": [SGP4_ERRORS.get(c, "unknown") for c in codes.tolist()],
+        }
+    )
+
+
+def default_chunk_size(n_times: int, points: int = DEFAULT_CHUNK_POINTS) -> int:
+    return max(1, points // max(n_times, 1))
+
+
+def propagate_teme(satrecs: list, jd_whole: np.ndarray, jd_fraction: np.ndarray):
+    """Raw SGP4 for ``satrecs`` at UTC Julian dates ``jd_whole + jd_fraction`` ``(n_times,)``.
+
+    Returns ``(error (n_sats, n_times) int8, r_teme_km (n_sats, n_times, 3),
+    v_teme_km_s (n_sats, n_times, 3))``; failed samples are NaN with a nonzero error code
+    (sgp4's codes: 1 eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus
+    rectum, 6 decayed).
+    """
+    error, r_teme, v_teme = SatrecArray(satrecs).sgp4(
+        np.ascontiguousarray(jd_whole, dtype=float), np.ascontiguousarray(jd_fraction, dtype=float)
+    )
+    error = error.astype(np.int8)
+    failed = error != 0
+    if failed.any():
+        r_teme[failed] = np.nan
+        v_teme[failed] = np.nan
+    return error, r_teme, v_teme
+
+
+def compute_chunk(recipes: tuple[Recipe, ...], context: GridContext, start: int,
+                  with_velocity: bool = False) -> GeometryChunk:
+    """Propagate and derive the geometry of one chunk of satellites (a pure function of its
+    arguments: the same inputs give the same bits in any process)."""
+    satrecs = [sat for recipe in recipes for sat in recipe.satrecs()]
+    n = len(satrecs)
+    error, r_teme, v_teme = propagate_teme(satrecs, context.jd_whole, context.jd_fraction)
+    if with_velocity:
+        r_ecef, v_ecef = teme_to_ecef(r_teme, context.gmst_rad, v_teme, context.omega_rad_s)
+    else:
+        r_ecef, v_ecef = teme_to_ecef(r_teme, context.gmst_rad), None
+    del r_teme, v_teme
+    lat_deg, lon_deg, alt_km = ecef_to_geodetic(r_ecef)
+    illuminated = illuminated_fraction(r_ecef, context.sun_ecef_km)
+    return GeometryChunk(
+        start=start, stop=start + n, r_ecef_km=r_ecef, lat_deg=lat_deg, lon_deg=lon_deg,
+        alt_km=alt_km, illuminated=illuminated, error=error, v_ecef_km_s=v_ecef,
+        sun_ecef_km=context.sun_ecef_km,
+    )
+
+
+def _run_task(recipes, context, start, with_velocity, func, grid, kwargs):
+    chunk = compute_chunk(recipes, context, start, with_velocity)
+    return chunk if func is None else func(chunk, grid, **kwargs)
+
+
+def _chunk_bounds(n_sats: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + chunk_size, n_sats)) for lo in range(0, n_sats, chunk_size)]
+
+
+def map_chunks(
+    constellation: Constellation,
+    grid: TimeGrid,
+    func: Callable[..., Any] | None,
+    *,
+    workers: int = 1,
+    chunk_size: int | None = None,
+    with_velocity: bool = False,
+    context: GridContext | None = None,
+    **kwargs: Any,
+) -> Iterator[Any]:
+    """Yield ``func(chunk, grid, **kwargs)`` for every chunk, in satellite order.
+
+    With ``workers > 1`` chunks run in a pool of processes (``func`` must be a picklable
+    top-level function); at most ``2 * workers`` chunks are in flight, so memory stays bounded.
+    ``func=None`` yields the :class:`GeometryChunk` objects themselves.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    chunk_size = chunk_size or default_chunk_size(len(grid))
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    context = context or GridContext.of(grid)
+    bounds = _chunk_bounds(len(constellation), chunk_size)
+    if workers == 1 or len(bounds) == 1:
+        for lo, hi in bounds:
+            yield _run_task(constellation.recipe_slice(lo, hi), context, lo, with_velocity,
+                            func, grid, kwargs)
+        return
+    mp = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
+        pending: deque[concurrent.futures.Future] = deque()
+        todo = iter(bounds)
+        try:
+            for lo, hi in todo:
+                pending.append(pool.submit(_run_task, constellation.recipe_slice(lo, hi),
+                                           context, lo, with_velocity, func, grid, kwargs))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def iter_geometry(constellation: Constellation, grid: TimeGrid, *, chunk_size: int | None = None,
+                  workers: int = 1, with_velocity: bool = False) -> Iterator[GeometryChunk]:
+    """Geometry chunk by chunk, for constellations too large to hold at once."""
+    yield from map_chunks(constellation, grid, None, workers=workers, chunk_size=chunk_size,
+                          with_velocity=with_velocity)
+
+
+def propagate(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
+              chunk_size: int | None = None, with_velocity: bool = False) -> Geometry:
+    """Geometry of every satellite at every grid time, held in memory.
+
+    >>> from orbitsim import walker_delta, time_grid
+    >>> geo = propagate(walker_delta(550, 53, 2, 2, 1), time_grid("2026-03-20T00:00Z", 1, 60))
+    >>> geo.r_ecef_km.shape, geo.illuminated.shape
+    ((4, 61, 3), (4, 61))
+    """
+    context = GridContext.of(grid)
+    n, t = len(constellation), len(grid)
+    r = np.empty((n, t, 3))
+    v = np.empty((n, t, 3)) if with_velocity else None
+    lat, lon, alt, illum = (np.empty((n, t)) for _ in range(4))
+    error = np.empty((n, t), dtype=np.int8)
+    for chunk in map_chunks(constellation, grid, None, workers=workers, chunk_size=chunk_size,
+                            with_velocity=with_velocity, context=context):
+        s = slice(chunk.start, chunk.stop)
+        r[s], lat[s], lon[s], alt[s] = chunk.r_ecef_km, chunk.lat_deg, chunk.lon_deg, chunk.alt_km
+        illum[s], error[s] = chunk.illuminated, chunk.error
+        if v is not None:
+            v[s] = chunk.v_ecef_km_s
+    return Geometry(constellation=constellation, grid=grid, sun_ecef_km=context.sun_ecef_km,
+                    r_ecef_km=r, lat_deg=lat, lon_deg=lon, alt_km=alt, illuminated=illum,
+                    error=error, v_ecef_km_s=v)

@@ -1,0 +1,86 @@
+"""Scenario files: what to simulate, validated with pydantic and frozen.
+
+A scenario TOML file::
+
+    name = "starcloud-demo"
+    constellation = "starcloud-demo"      # built-in name or a path relative to this file
+    ground_network = "commercial"
+    workload = "inference-mixed"
+    policy = "fifo"
+    start_utc = "2026-06-21T00:00:00Z"
+    hours = 24.0
+    step_s = 60.0
+    seed = 42
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orbitsim import resources
+from orbitsim.errors import InputError
+from orbitsim.model.timegrid import TimeGrid, parse_utc, time_grid
+from orbitsim.model.validation import read_toml, validate_model
+
+
+class Scenario(BaseModel):
+    """A validated, frozen scenario. Paths inside are resolved relative to the file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    constellation: str = Field(min_length=1)
+    ground_network: str = Field(default="commercial", min_length=1)
+    workload: str = Field(default="inference-mixed", min_length=1)
+    policy: str = Field(default="fifo", min_length=1)
+    start_utc: str = "2026-06-21T00:00:00Z"
+    hours: float = Field(default=24.0, gt=0, le=24 * 366)
+    step_s: float = Field(default=60.0, gt=0, le=3600)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("start_utc")
+    @classmethod
+    def _check_start(cls, value: str) -> str:
+        try:
+            parse_utc(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    def time_grid(self, hours: float | None = None) -> TimeGrid:
+        return time_grid(self.start_utc, self.hours if hours is None else hours, self.step_s)
+
+    def path_of(self, value: str) -> str:
+        """A reference resolved against the scenario's folder when it names a file there."""
+        candidate = Path(self.base_dir) / value
+        return str(candidate) if candidate.is_file() else value
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario TOML file; every reference is checked.
+
+    Raises :class:`InputError` naming the file and the field of the first problem.
+    """
+    path = resources.resolve("scenario", name_or_path)
+    data = read_toml(path)
+    if isinstance(data, dict):
+        data.setdefault("base_dir", str(path.parent))
+    scenario = validate_model(Scenario, data, path)
+    check_references(scenario, path)
+    return scenario
+
+
+def check_references(scenario: Scenario, path: str | Path) -> None:
+    """The constellation and ground network must exist (built-in name or file)."""
+    for field, kind in (("constellation", "constellation"), ("ground_network", "ground")):
+        value = scenario.path_of(getattr(scenario, field))
+        if Path(value).is_file():
+            continue
+        if value not in resources.builtin_names(kind):
+            names = ", ".join(resources.builtin_names(kind)) or "none"
+            raise InputError(f"no file or built-in {kind} named {value!r} (built-in: {names})",
+                             source=path, field=field)
