@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sgp4.api import SGP4_ERRORS, SatrecArray
 
-from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, teme_to_ecef
+from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, rotate_z
 from orbitsim.kernels.geodetic import ecef_to_geodetic
 from orbitsim.kernels.shadow import illuminated_fraction
 from orbitsim.model.constellation import Constellation, Recipe
@@ -29,6 +29,8 @@ from orbitsim.model.timegrid import TimeGrid
 
 #: Default number of satellite-time points per chunk (about 24 MB per 3-vector array).
 DEFAULT_CHUNK_POINTS = 1_000_000
+#: Points per block inside a chunk for the numpy kernels (cache-sized temporaries).
+KERNEL_BLOCK_POINTS = 32_768
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,18 +128,47 @@ def default_chunk_size(n_times: int, points: int = DEFAULT_CHUNK_POINTS) -> int:
     return max(1, points // max(n_times, 1))
 
 
-def propagate_teme(satrecs: list, jd_whole: np.ndarray, jd_fraction: np.ndarray):
+class _Scratch:
+    """Process-local SGP4 output buffers, reused from chunk to chunk.
+
+    Fresh arrays of a few hundred MB cost as much in page faults as the kernels cost in
+    arithmetic; reusing them keeps the pipeline within a few tens of percent of raw SGP4.
+    """
+
+    def __init__(self) -> None:
+        self.arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def get(self, n_sats: int, n_times: int):
+        arrays = self.arrays
+        if arrays is None or arrays[0].shape[1] != n_times or arrays[0].shape[0] < n_sats:
+            arrays = (np.empty((n_sats, n_times), np.uint8), np.empty((n_sats, n_times, 3)),
+                      np.empty((n_sats, n_times, 3)))
+            self.arrays = arrays
+        return tuple(a[:n_sats] for a in arrays)
+
+
+_SCRATCH = _Scratch()
+
+
+def propagate_teme(satrecs: list, jd_whole: np.ndarray, jd_fraction: np.ndarray,
+                   buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
     """Raw SGP4 for ``satrecs`` at UTC Julian dates ``jd_whole + jd_fraction`` ``(n_times,)``.
 
     Returns ``(error (n_sats, n_times) int8, r_teme_km (n_sats, n_times, 3),
     v_teme_km_s (n_sats, n_times, 3))``; failed samples are NaN with a nonzero error code
     (sgp4's codes: 1 eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus
-    rectum, 6 decayed).
+    rectum, 6 decayed). ``buffers`` (uint8, float64, float64 arrays of those shapes) are filled
+    in place when given, through the same C routine that ``SatrecArray.sgp4`` calls.
     """
-    error, r_teme, v_teme = SatrecArray(satrecs).sgp4(
-        np.ascontiguousarray(jd_whole, dtype=float), np.ascontiguousarray(jd_fraction, dtype=float)
-    )
-    error = error.astype(np.int8)
+    array = SatrecArray(satrecs)
+    jd_whole = np.ascontiguousarray(jd_whole, dtype=float)
+    jd_fraction = np.ascontiguousarray(jd_fraction, dtype=float)
+    if buffers is not None and hasattr(array, "_sgp4"):
+        error_u8, r_teme, v_teme = buffers
+        array._sgp4(jd_whole, jd_fraction, error_u8, r_teme, v_teme)
+    else:
+        error_u8, r_teme, v_teme = array.sgp4(jd_whole, jd_fraction)
+    error = error_u8.astype(np.int8)
     failed = error != 0
     if failed.any():
         r_teme[failed] = np.nan
@@ -145,25 +176,41 @@ def propagate_teme(satrecs: list, jd_whole: np.ndarray, jd_fraction: np.ndarray)
     return error, r_teme, v_teme
 
 
+def _empty_chunk(start: int, n: int, n_times: int, with_velocity: bool) -> GeometryChunk:
+    return GeometryChunk(
+        start=start, stop=start + n, r_ecef_km=np.empty((n, n_times, 3)),
+        lat_deg=np.empty((n, n_times)), lon_deg=np.empty((n, n_times)),
+        alt_km=np.empty((n, n_times)), illuminated=np.empty((n, n_times)),
+        error=np.empty((n, n_times), np.int8),
+        v_ecef_km_s=np.empty((n, n_times, 3)) if with_velocity else None,
+    )
+
+
 def compute_chunk(recipes: tuple[Recipe, ...], context: GridContext, start: int,
-                  with_velocity: bool = False) -> GeometryChunk:
+                  with_velocity: bool = False, out: GeometryChunk | None = None) -> GeometryChunk:
     """Propagate and derive the geometry of one chunk of satellites (a pure function of its
-    arguments: the same inputs give the same bits in any process)."""
+    arguments: the same inputs give the same bits in any process). Results are written into
+    ``out`` (views of larger arrays) when given."""
     satrecs = [sat for recipe in recipes for sat in recipe.satrecs()]
     n = len(satrecs)
-    error, r_teme, v_teme = propagate_teme(satrecs, context.jd_whole, context.jd_fraction)
-    if with_velocity:
-        r_ecef, v_ecef = teme_to_ecef(r_teme, context.gmst_rad, v_teme, context.omega_rad_s)
-    else:
-        r_ecef, v_ecef = teme_to_ecef(r_teme, context.gmst_rad), None
-    del r_teme, v_teme
-    lat_deg, lon_deg, alt_km = ecef_to_geodetic(r_ecef)
-    illuminated = illuminated_fraction(r_ecef, context.sun_ecef_km)
-    return GeometryChunk(
-        start=start, stop=start + n, r_ecef_km=r_ecef, lat_deg=lat_deg, lon_deg=lon_deg,
-        alt_km=alt_km, illuminated=illuminated, error=error, v_ecef_km_s=v_ecef,
-        sun_ecef_km=context.sun_ecef_km,
-    )
+    n_times = len(context.jd_whole)
+    error, r_teme, v_teme = propagate_teme(satrecs, context.jd_whole, context.jd_fraction,
+                                           buffers=_SCRATCH.get(n, n_times))
+    chunk = out if out is not None else _empty_chunk(start, n, n_times, with_velocity)
+    chunk.error[...] = error
+    chunk.sun_ecef_km = context.sun_ecef_km
+    # The kernels run on blocks of ~32k points so that their temporaries stay in cache.
+    block = max(1, KERNEL_BLOCK_POINTS // max(n_times, 1))
+    for lo in range(0, n, block):
+        s = slice(lo, min(lo + block, n))
+        r_ecef = rotate_z(r_teme[s], context.gmst_rad, out=chunk.r_ecef_km[s])
+        if with_velocity:
+            v_ecef = rotate_z(v_teme[s], context.gmst_rad, out=chunk.v_ecef_km_s[s])
+            v_ecef[..., 0] += context.omega_rad_s * r_ecef[..., 1]
+            v_ecef[..., 1] -= context.omega_rad_s * r_ecef[..., 0]
+        chunk.lat_deg[s], chunk.lon_deg[s], chunk.alt_km[s] = ecef_to_geodetic(r_ecef)
+        chunk.illuminated[s] = illuminated_fraction(r_ecef, context.sun_ecef_km)
+    return chunk
 
 
 def _run_task(recipes, context, start, with_velocity, func, grid, kwargs):
@@ -239,17 +286,28 @@ def propagate(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
     """
     context = GridContext.of(grid)
     n, t = len(constellation), len(grid)
-    r = np.empty((n, t, 3))
-    v = np.empty((n, t, 3)) if with_velocity else None
-    lat, lon, alt, illum = (np.empty((n, t)) for _ in range(4))
-    error = np.empty((n, t), dtype=np.int8)
-    for chunk in map_chunks(constellation, grid, None, workers=workers, chunk_size=chunk_size,
-                            with_velocity=with_velocity, context=context):
-        s = slice(chunk.start, chunk.stop)
-        r[s], lat[s], lon[s], alt[s] = chunk.r_ecef_km, chunk.lat_deg, chunk.lon_deg, chunk.alt_km
-        illum[s], error[s] = chunk.illuminated, chunk.error
-        if v is not None:
-            v[s] = chunk.v_ecef_km_s
+    whole = _empty_chunk(0, n, t, with_velocity)
+    chunk_size = chunk_size or default_chunk_size(t)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if workers == 1:
+        for lo, hi in _chunk_bounds(n, chunk_size):
+            s = slice(lo, hi)
+            view = GeometryChunk(lo, hi, whole.r_ecef_km[s], whole.lat_deg[s], whole.lon_deg[s],
+                                 whole.alt_km[s], whole.illuminated[s], whole.error[s],
+                                 whole.v_ecef_km_s[s] if with_velocity else None)
+            compute_chunk(constellation.recipe_slice(lo, hi), context, lo, with_velocity, view)
+    else:
+        for chunk in map_chunks(constellation, grid, None, workers=workers,
+                                chunk_size=chunk_size, with_velocity=with_velocity,
+                                context=context):
+            s = slice(chunk.start, chunk.stop)
+            for name in ("r_ecef_km", "lat_deg", "lon_deg", "alt_km", "illuminated", "error"):
+                getattr(whole, name)[s] = getattr(chunk, name)
+            if with_velocity:
+                whole.v_ecef_km_s[s] = chunk.v_ecef_km_s
+    r, lat, lon, alt = whole.r_ecef_km, whole.lat_deg, whole.lon_deg, whole.alt_km
+    illum, error, v = whole.illuminated, whole.error, whole.v_ecef_km_s
     return Geometry(constellation=constellation, grid=grid, sun_ecef_km=context.sun_ecef_km,
                     r_ecef_km=r, lat_deg=lat, lon_deg=lon, alt_km=alt, illuminated=illum,
                     error=error, v_ecef_km_s=v)

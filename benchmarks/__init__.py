@@ -1,0 +1,1 @@
+"""orbitsim benchmarks: each module times orbitsim against its references in the same run."""
