@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from orbitsim.errors import InputError
 
@@ -53,10 +54,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="orbitsim")
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        # Messages quote user text (paths, TLE titles): never read it as rich markup.
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(2)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        err.print(f"[bold red]error:[/] {exc.filename}: {exc.strerror}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(f'{exc.filename}: {exc.strerror}')}",
+                  markup=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted: no output was half-written; run the same command again.")
@@ -64,6 +67,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("ORBITSIM_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+        err.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')} "
                   "(set ORBITSIM_DEBUG=1 for the traceback)", markup=True)
         sys.exit(1)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orbitsim import resources
@@ -64,6 +65,6 @@ def list_builtins(
         if not rows:
             continue
         for name, description in rows:
-            table.add_row(f"[bold]{name}[/]", description)
+            table.add_row(f"[bold]{escape(name)}[/]", escape(description))
         console.print(table)
         console.print()

@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -64,8 +65,8 @@ def eclipses(
               else float(np.mean(sats.subset(slice(0, None, max(1, len(sats) // 10_000)))
                                  .mean_period_min())))
     sat_seconds = len(sats) * grid.duration_s
-    table = Table(title=f"{sats.name}: {len(sats):,} satellites, {grid.start_utc:%Y-%m-%d %H:%M} "
-                        f"UTC + {hours:g} h", show_header=False)
+    table = Table(title=f"{escape(sats.name)}: {len(sats):,} satellites, "
+                        f"{grid.start_utc:%Y-%m-%d %H:%M} UTC + {hours:g} h", show_header=False)
     table.add_row("satellites", f"{len(sats):,}")
     table.add_row("mean orbital period", f"{period:.2f} min")
     table.add_row("time in umbra", f"{100 * umbra_s / sat_seconds:.2f} %")
@@ -74,5 +75,5 @@ def eclipses(
                   f"{100 * total_shadow / max(total_samples, 1):.2f} %")
     table.add_row("eclipse intervals", f"{rows:,}")
     table.add_row("wall time", f"{elapsed:.1f} s")
-    table.add_row("CSV written to", str(out))
+    table.add_row("CSV written to", escape(str(out)))
     console.print(table)

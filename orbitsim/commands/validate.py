@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from orbitsim.errors import InputError
 from orbitsim.model.validation import read_toml
 
 
 def sniff_kind(path: Path) -> str:
-    """What a file is: scenario, constellation, ground, hardware, workload or orbits."""
+    """What a file is: scenario, constellation, ground, hardware, accelerator, workload or
+    orbits."""
     if not path.is_file():
         raise InputError("no such file", source=path)
     suffix = path.suffix.lower()
@@ -28,11 +30,14 @@ def sniff_kind(path: Path) -> str:
             return "scenario"
         if "accelerator" in data or "accelerators" in data or "node" in data:
             return "hardware"
+        if "power_limit_w" in data and "bf16_dense_tflops" in data:
+            return "accelerator"
         if "job_classes" in data or "jobs" in data or "tenants" in data:
             return "workload"
         raise InputError("cannot tell what this TOML file describes: expected 'shells' "
                          "(constellation), 'stations' (ground network), 'constellation' "
-                         "(scenario), 'node'/'accelerator' (hardware) or 'job_classes' (workload)",
+                         "(scenario), 'node'/'accelerator' (hardware), 'power_limit_w' "
+                         "(accelerator) or 'job_classes' (workload)",
                          source=path)
     if suffix == ".csv":
         head = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].lower()
@@ -62,8 +67,12 @@ def check_file(path: Path) -> tuple[str, str]:
     if kind == "hardware":
         from orbitsim.model import hardware
 
-        hardware.load_hardware_file(path)
-        return kind, "ok"
+        node = hardware.load_node(path)
+        return kind, node.name
+    if kind == "accelerator":
+        from orbitsim.model import hardware
+
+        return kind, hardware.load_accelerator(path).name
     from orbitsim.model import workload
 
     workload.load_workload(path)
@@ -79,4 +88,4 @@ def validate(
     Example: orbitsim validate constellations/starlink-shell1.toml
     """
     kind, summary = check_file(file)
-    Console(highlight=False).print(f"[green]valid[/] {kind}: {file} ({summary})")
+    Console(highlight=False).print(f"[green]valid[/] {kind}: {escape(f'{file} ({summary})')}")

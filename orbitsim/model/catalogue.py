@@ -19,11 +19,12 @@ A constellation TOML file::
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbitsim import resources
 from orbitsim.errors import InputError
@@ -94,6 +95,12 @@ class ConstellationFile(_Strict):
     sources: list[str] = []
     shells: list[ShellSpec] = Field(min_length=1)
 
+    @field_validator("epoch_utc", mode="before")
+    @classmethod
+    def _toml_datetime(cls, value):
+        # An unquoted TOML date-time arrives as a datetime; a naive one is taken as UTC.
+        return value.isoformat() if isinstance(value, datetime) else value
+
 
 def _build_shell(spec, index: int, epoch_utc: str, first_id: int, base: Path, name: str):
     label = spec.name or f"{name}-shell{index + 1}"
@@ -116,6 +123,8 @@ def _build_shell(spec, index: int, epoch_utc: str, first_id: int, base: Path, na
     path = Path(spec.file)
     if not path.is_absolute():
         path = base / path
+    if not path.is_file():
+        raise InputError(f"no such file {str(path)!r}", field=f"shells[{index}].file")
     return load_orbit_file(path)
 
 
@@ -123,7 +132,10 @@ def load_constellation_toml(path: str | Path) -> Constellation:
     """Build the constellation described by a TOML file (see the module docstring)."""
     path = Path(path)
     spec = validate_model(ConstellationFile, read_toml(path), path)
-    parse_utc(spec.epoch_utc, field_name="epoch_utc")
+    try:
+        parse_utc(spec.epoch_utc, field_name="epoch_utc")
+    except InputError as exc:
+        raise InputError(exc.message, source=path, field="epoch_utc") from None
     shells, first_id = [], 1
     for index, shell_spec in enumerate(spec.shells):
         try:

@@ -4,6 +4,8 @@ A scenario TOML file::
 
     name = "starcloud-demo"
     constellation = "starcloud-demo"      # built-in name or a path relative to this file
+    hardware = "starcloud-node"           # optional: the constellation's own by default
+    isl = "grid"                          # "grid": relay over ISLs within a shell; "none"
     ground_network = "commercial"
     workload = "inference-mixed"
     policy = "fifo"
@@ -15,7 +17,9 @@ A scenario TOML file::
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,7 +44,18 @@ class Scenario(BaseModel):
     hours: float = Field(default=24.0, gt=0, le=24 * 366)
     step_s: float = Field(default=60.0, gt=0, le=3600)
     seed: int = Field(default=0, ge=0, lt=2**63)
+    hardware: str | None = None  # node hardware; default: the constellation's
+    isl: Literal["grid", "none"] = "grid"  # relays over inter-satellite links, or none
+    physics: bool = True  # power and thermal limits (off: nodes always at full power)
+    faults: bool = True  # single-event interrupts and permanent failures
+    faults_destroy_jobs: bool = False  # a permanent failure fails its jobs instead of requeueing
     base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("start_utc", mode="before")
+    @classmethod
+    def _toml_datetime(cls, value):
+        # An unquoted TOML date-time arrives as a datetime; a naive one is taken as UTC.
+        return value.isoformat() if isinstance(value, datetime) else value
 
     @field_validator("start_utc")
     @classmethod
@@ -67,8 +82,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """
     path = resources.resolve("scenario", name_or_path)
     data = read_toml(path)
-    if isinstance(data, dict):
-        data.setdefault("base_dir", str(path.parent))
+    if "base_dir" in data:  # set by the loader, not by users
+        raise InputError("unknown field", source=path, field="base_dir")
+    data["base_dir"] = str(path.parent)
     scenario = validate_model(Scenario, data, path)
     check_references(scenario, path)
     return scenario

@@ -33,6 +33,8 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field"
+        elif err["type"] == "value_error":  # our own validators already quote the value
+            message = message.removeprefix("Value error, ")
         elif "input" in err and err["type"] not in ("missing",):
             message = f"{message} (got {err['input']!r})"
         items.append((field_path(loc) or "(file)", message))
