@@ -81,9 +81,6 @@ def test_subset_keeps_order_names_ids_and_elements(mixed):
     assert len(mixed.subset(np.array([], dtype=int))) == 0
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="constellation.py subset(): np.asarray([]) is float64 and cannot index "
-                   "ids; fix: np.asarray(index, dtype=np.int64)")
 def test_subset_of_an_empty_list(mixed):
     assert len(mixed.subset([])) == 0
 

@@ -163,11 +163,6 @@ def test_grid_pickles_without_its_skyfield_cache():
     assert len(copy.skyfield_time) == len(grid)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="timegrid.py: hours/step_s are checked with isinstance(int | float), which rejects "
-    "numpy integers and float32 (and accepts True); fix: numbers.Real and not bool",
-)
 def test_numpy_scalars_are_numbers():
     grid = time_grid("2026-06-21T00:00:00Z", np.int64(2), np.float32(60.0))
     assert len(grid) == 121

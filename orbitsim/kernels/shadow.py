@@ -100,7 +100,7 @@ def illuminated_fraction(
         cos_a = np.sqrt(1.0 - sin_a * sin_a)
         cos_b = np.sqrt(1.0 - sin_b * sin_b)
         lit = cos_c <= cos_a * cos_b - sin_a * sin_b  # c >= a + b
-        umbra = cos_c >= cos_a * cos_b + sin_a * sin_b  # c <= b - a
+        umbra = (cos_c >= cos_a * cos_b + sin_a * sin_b) & (sin_b > sin_a)  # c <= b - a
         value = np.where(umbra, 0.0, 1.0)
         partial = ~(lit | umbra)
         if np.any(partial):

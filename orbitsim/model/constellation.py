@@ -13,6 +13,11 @@ from orbitsim.model.elements import ElementSet, TleSet
 Recipe = ElementSet | TleSet
 
 
+def _has_duplicates(ids: np.ndarray) -> bool:
+    ordered = np.sort(ids)
+    return bool(np.any(ordered[1:] == ordered[:-1]))
+
+
 @dataclass(frozen=True)
 class Shell:
     """Summary of one group of satellites (a Walker shell, an SSO plane set, a cluster)."""
@@ -57,7 +62,7 @@ class Constellation:
         object.__setattr__(self, "ids", ids)
         if len(self.names) != n or ids.shape != (n,):
             raise ValueError(f"{n} satellites but {len(self.names)} names and {ids.shape} ids")
-        if n and len(np.unique(ids)) != n:
+        if n and _has_duplicates(ids):
             raise ValueError("satellite ids must be unique")
 
     def __len__(self) -> int:
@@ -107,7 +112,7 @@ class Constellation:
     def subset(self, index: Sequence[int] | np.ndarray | slice, name: str | None = None):
         """A new constellation holding only the satellites at ``index``."""
         index = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
-        index = np.unique(index)  # sorted: a subset keeps the constellation's order
+        index = np.unique(np.asarray(index, dtype=np.int64))  # sorted: keeps the order
         parts = []
         for part, lo, hi in zip(self.parts, self._offsets[:-1], self._offsets[1:]):
             local = index[(index >= lo) & (index < hi)] - lo
@@ -130,7 +135,7 @@ def combine(name: str, constellations: Sequence[Constellation], *, hardware: str
     parts = tuple(p for c in constellations for p in c.parts)
     names = [n for c in constellations for n in c.names]
     ids = np.concatenate([c.ids for c in constellations]) if constellations else np.zeros(0)
-    if len(np.unique(ids)) != len(ids):
+    if _has_duplicates(ids):
         ids = np.arange(1, len(ids) + 1, dtype=np.int64)
     shells = tuple(s for c in constellations for s in c.shells)
     hw = hardware or next((c.hardware for c in constellations if c.hardware), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -118,6 +119,10 @@ def julian_date_utc(dt: datetime) -> tuple[float, float]:
     return whole, fraction
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def time_grid(start_utc: str | datetime, hours: float, step_s: float = 60.0) -> TimeGrid:
     """A grid from ``start_utc`` over ``hours``, every ``step_s`` seconds, both ends included.
 
@@ -126,9 +131,9 @@ def time_grid(start_utc: str | datetime, hours: float, step_s: float = 60.0) -> 
     (61, 3600.0)
     """
     start = parse_utc(start_utc)
-    if not (isinstance(hours, int | float) and math.isfinite(hours) and hours > 0):
+    if not (_is_number(hours) and math.isfinite(hours) and hours > 0):
         raise InputError(f"must be a positive number of hours, got {hours!r}", field="hours")
-    if not (isinstance(step_s, int | float) and math.isfinite(step_s) and step_s > 0):
+    if not (_is_number(step_s) and math.isfinite(step_s) and step_s > 0):
         raise InputError(f"must be a positive number of seconds, got {step_s!r}", field="step_s")
     n = int(math.floor(hours * 3600.0 / step_s + 1e-9)) + 1
     if n < 2:

@@ -233,7 +233,7 @@ def generate_jobs(workload: Workload, horizon_s: float, seed: int,
     Each job class draws from its own child generator (``SeedSequence.spawn``), so adding a
     class never changes the jobs of the others; the same seed gives the same table.
     """
-    children = np.random.SeedSequence(seed).spawn(len(workload.job_classes))
+    children = np.random.SeedSequence(seed, spawn_key=(0,)).spawn(len(workload.job_classes))
     frames = []
     for job_class, child in zip(workload.job_classes, children):
         rng = np.random.default_rng(child)
