@@ -38,7 +38,8 @@ def _register() -> None:
     app.command("list")(catalog.list_builtins)
     app.command("validate")(validate.validate)
     app.command("eclipses")(eclipses.eclipses)
-    for module_name, command in (("contacts", "contacts"), ("coverage", "coverage")):
+    for module_name, command in (("contacts", "contacts"), ("coverage", "coverage"),
+                                 ("run", "run")):
         try:
             module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
         except ImportError:

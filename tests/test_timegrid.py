@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from orbitsim.errors import InputError
 from orbitsim.model.timegrid import julian_date_utc, parse_utc, time_grid
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(

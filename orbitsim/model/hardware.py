@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orbitsim.constants import SOLAR_CONSTANT_W_M2

@@ -6,7 +6,7 @@ import functools
 import math
 import numbers
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -43,8 +43,8 @@ def parse_utc(value: str | datetime, *, field_name: str = "start") -> datetime:
                 field=field_name,
             ) from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,9 +111,9 @@ class TimeGrid:
 
 def julian_date_utc(dt: datetime) -> tuple[float, float]:
     """UTC Julian date of an aware datetime, split ``(whole, fraction)`` at midnight (.5)."""
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     midnight = dt.replace(hour=0, minute=0, second=0, microsecond=0)
-    days = (midnight - datetime(1970, 1, 1, tzinfo=timezone.utc)).days
+    days = (midnight - datetime(1970, 1, 1, tzinfo=UTC)).days
     whole = _UNIX_EPOCH_JD + days
     fraction = (dt - midnight) / timedelta(days=1)
     return whole, fraction

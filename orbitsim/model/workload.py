@@ -73,12 +73,16 @@ class Arrival(_Strict):
 
 
 class Size(_Strict):
-    """A positive random size: lognormal with this mean and log-space sigma (0 = fixed)."""
+    """A positive random size with this mean: ``lognormal`` (log-space ``sigma``; 0 = fixed)
+    or ``exponential``."""
 
     mean: float = Field(ge=0)
     sigma: float = Field(default=0.0, ge=0, le=5)
+    distribution: Literal["lognormal", "exponential"] = "lognormal"
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.distribution == "exponential":
+            return rng.exponential(self.mean, n)
         if self.sigma == 0.0 or self.mean == 0.0:
             return np.full(n, float(self.mean))
         mu = np.log(self.mean) - 0.5 * self.sigma**2  # so that E[X] = mean

@@ -1,0 +1,78 @@
+"""``orbitsim run``: simulate a scenario and write its results."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from orbitsim.commands.options import Workers
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name (see `orbitsim list "
+                                            "scenarios`) or a scenario TOML file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path("out/run"),
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Override the seed.")] = None,
+    hours: Annotated[float | None, typer.Option("--hours", min=0.0,
+                                                help="Override the duration.")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="Override the scheduling "
+                                               "policy (a name or module:Class).")] = None,
+    workers: Workers = 1,
+) -> None:
+    """Simulate a scenario: writes summary.json, jobs.parquet, nodes.parquet, transfers.parquet,
+    report.html and PNG plots into --out.
+
+    Example: orbitsim run starcloud-demo --out out/demo
+    """
+    from orbitsim.results import write_outputs
+    from orbitsim.sim.run import simulate
+
+    console = Console(highlight=False)
+    began = time.perf_counter()
+    with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        tasks = {"geometry": bar.add_task("geometry", total=1.0),
+                 "simulation": bar.add_task("simulation", total=1.0)}
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(tasks[stage], completed=fraction)
+
+        result = simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
+                          progress=progress)
+    files = write_outputs(result, out)
+    summary = result.summary
+    s = result.scenario
+    table = Table(title=escape(f"{s.name}: {s.constellation} / {s.ground_network} / {s.workload}"
+                               f" / {s.policy}, {s.hours:g} h, seed {s.seed}"), show_header=False)
+    for key in ("jobs_total", "jobs_done", "jobs_failed", "jobs_pending", "jobs_lost",
+                "governance_violations", "accelerator_hours", "utilisation", "latency_p50_s",
+                "latency_p95_s", "latency_p99_s", "deadline_misses", "bytes_up", "bytes_down",
+                "faults", "curtailed_wh", "throttled_s"):
+        if key in summary:
+            table.add_row(key, _fmt(summary[key]))
+    verdict = summary.get("verdict")
+    if verdict:
+        table.add_row("verdict", escape(verdict.get("text", "")))
+    table.add_row("wall time", f"{time.perf_counter() - began:.1f} s")
+    console.print(table)
+    console.print(f"results in [bold]{escape(str(out))}/[/]: "
+                  + ", ".join(escape(Path(f).name) for f in files))
+    _ = json  # summary.json is written by write_outputs

@@ -1,0 +1,97 @@
+"""The scheduling-policy interface: one method, arrays in, one choice out.
+
+A policy is asked one question, many times: *this job is ready; which of these nodes should run
+it?* It gets the job (:class:`JobRequest`) and a :class:`NodeView` of the candidate nodes —
+every one of them alive, of an operator the tenant allows, with enough free accelerators — and
+returns the position of its choice in the view. Hard constraints (jurisdiction of the ground
+stations, operators, capacity) are enforced by the simulation before and after: a policy can
+make the schedule better or worse, never illegal. It never touches SimPy.
+
+Write your own in a few lines::
+
+    import numpy as np
+    from orbitsim.policies import Policy, register_policy
+
+    @register_policy("coolest-first")
+    class CoolestFirst(Policy):
+        '''Run each job on the coolest candidate node.'''
+        needs_state = True            # ask for fresh temperatures and states of charge
+
+        def choose(self, job, view):
+            return int(np.argmin(view.temp_k))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """The job a policy is placing. Sizes in FLOP and bytes, times in seconds since start."""
+
+    job_id: int
+    tenant: str
+    kind: str
+    accelerators: int
+    work_flop: float
+    input_bytes: float
+    output_bytes: float
+    arrival_s: float
+    deadline_s: float  # relative to arrival; inf if none
+    mfu: float
+
+
+class NodeView:
+    """Read-only arrays over the candidate nodes, all ``(n_candidates,)``.
+
+    ``index`` (node indices), ``free_accelerators``, ``queued_jobs`` (waiting in the node's ISL
+    group), ``throughput_flops`` (dense FLOP/s each accelerator gives now, at the node's caps);
+    with ``needs_state``: ``soc`` (0..1), ``sunlit`` (illuminated fraction now), ``temp_k`` and
+    ``temp_margin_k`` (to the radiator limit), ``power_cap_w``. ``now_s`` is the current time.
+    :meth:`next_downlink_s` and :meth:`next_contact_s` give, per candidate, when its ISL group
+    can next reach an allowed (or any) ground station.
+    """
+
+    def __init__(self, now_s: float, index: np.ndarray, arrays: dict[str, np.ndarray],
+                 next_contact: Callable[[np.ndarray, float, bool], np.ndarray]) -> None:
+        self.now_s = now_s
+        self.index = index
+        self._arrays = arrays
+        self._next_contact = next_contact
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self._arrays[name]
+        except KeyError:
+            raise AttributeError(f"NodeView has no array {name!r} (is needs_state set?)") from None
+
+    def next_downlink_s(self, after_s: float | None = None) -> np.ndarray:
+        """Earliest time each candidate can send data to a station the job's tenant allows."""
+        return self._next_contact(self.index, self.now_s if after_s is None else after_s, True)
+
+    def next_contact_s(self, after_s: float | None = None) -> np.ndarray:
+        """Earliest time each candidate can reach any ground station."""
+        return self._next_contact(self.index, self.now_s if after_s is None else after_s, False)
+
+
+class Policy:
+    """Base class: subclasses set ``name`` (by :func:`register_policy`) and ``choose``."""
+
+    name: str = "policy"
+    #: True if :meth:`choose` reads ``soc``, ``sunlit``, ``temp_k``, ``temp_margin_k`` or
+    #: ``power_cap_w`` (the simulation then brings the candidates' physics up to date).
+    needs_state: bool = False
+
+    def choose(self, job: JobRequest, view: NodeView) -> int:
+        """Position in ``view`` of the node that should run ``job``."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget any state before a new run (round-robin counters and the like)."""

@@ -1,0 +1,59 @@
+"""Files of a run (interfaces layer), each written atomically: summary.json,
+jobs/nodes/transfers Parquet, plots and the report."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from orbitsim.io import atomic_path, write_text_atomic
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+def write_parquet(frame, path: Path) -> Path:
+    """Deterministic Parquet: no pandas index, no creation timestamps, fixed compression."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=False)
+    return path
+
+
+def write_outputs(run, out: str | Path) -> list[Path]:
+    """Write every file of a run into ``out``; returns their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [
+        write_parquet(run.jobs, out / "jobs.parquet"),
+        write_parquet(run.nodes, out / "nodes.parquet"),
+        write_parquet(run.result.transfers, out / "transfers.parquet"),
+    ]
+    try:
+        from orbitsim.analysis.report import write_report
+    except ImportError:
+        write_report = None
+    if write_report is not None:
+        files.extend(write_report(run, out))
+    summary = dict(run.summary)
+    summary["scenario"] = run.scenario.model_dump(mode="json")
+    files.append(write_text_atomic(out / "summary.json",
+                                   json.dumps(_jsonable(summary), indent=2, sort_keys=True)))
+    return files

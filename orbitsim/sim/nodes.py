@@ -1,0 +1,368 @@
+"""Compute nodes in the simulation: accelerator slots on a :class:`NodePhysics`.
+
+A node runs jobs on its accelerators (one job may take several). Its power and thermal state is
+integrated in closed form by :class:`~orbitsim.physics.node.NodePhysics` between events; the
+node never ticks. It runs in one of two regimes:
+
+* **unconstrained**: the battery, the array and the radiator could carry *every* accelerator
+  at full power until a guard time ``t_guard`` = the node's next physics event under full load
+  (sunrise, sunset, battery floor, radiator limit: with less load each comes later, never
+  sooner). Until then every accelerator runs at full speed whatever the others do, so job
+  progress is exact and a job start or end only updates the accumulated busy
+  accelerator-seconds; at ``t_guard`` (or when the node falls idle) the physics is advanced once
+  with the interval's mean accelerator power. Energy is linear in power inside a segment of
+  constant illumination, so the battery is exact unless the net power changes sign within the
+  interval; the radiator sees the mean heat over an interval much shorter than its time
+  constant ``C/(4εσAT³)`` (tens of minutes for the built-in nodes).
+* **exact**: a limit binds or is within ``EXACT_MARGIN_S`` under full load. The node then
+  follows every change: at each job start or end it advances its physics, recomputes the
+  accelerators' power under the caps and each job's rate from the power-performance curve, and
+  sets one timer for the next job end or physics event.
+
+Progress of a job: each of its accelerators runs at the power the node can give it (the cap
+shared evenly among busy accelerators) and its throughput follows the accelerator's
+power-performance curve, times the job's model-FLOPs utilisation.
+"""
+
+from __future__ import annotations
+
+import math
+
+from orbitsim.physics.node import NodePhysics
+
+_EPS_FLOP = 1.0
+#: Work left that would take less than this is done (clock resolution at ~1e5 s is ~1e-11 s).
+_EPS_TIME_S = 1e-6
+#: Switch to exact tracking when a limit could be reached within this time at full load.
+EXACT_MARGIN_S = 60.0
+
+
+class RunningJob:
+    """Book-keeping of one job while it runs on a node."""
+
+    __slots__ = ("job_id", "accelerators", "work_flop", "done_flop", "rate_flops", "mfu",
+                 "start_s", "checkpoint_interval_s", "history", "event", "lost_flop", "faults",
+                 "accelerator_s", "last_s", "version")
+
+    def __init__(self, job_id: int, accelerators: int, work_flop: float, done_flop: float,
+                 mfu: float, start_s: float, checkpoint_interval_s: float, event) -> None:
+        self.job_id = job_id
+        self.accelerators = accelerators
+        self.work_flop = work_flop
+        self.done_flop = done_flop
+        self.rate_flops = 0.0
+        self.mfu = mfu
+        self.start_s = start_s
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.history: list[tuple[float, float]] = [(start_s, done_flop)]  # (time, done)
+        self.event = event  # succeeds when the job's work is done
+        self.lost_flop = 0.0
+        self.faults = 0
+        self.accelerator_s = 0.0
+        self.last_s = start_s
+        self.version = 0
+
+    def progress_to(self, t_s: float) -> None:
+        dt = t_s - self.last_s
+        if dt > 0.0:
+            if self.rate_flops > 0.0:
+                self.done_flop = min(self.done_flop + self.rate_flops * dt, self.work_flop)
+                self.history.append((t_s, self.done_flop))
+            self.accelerator_s += self.accelerators * dt
+            self.last_s = t_s
+
+    def remaining_s(self) -> float:
+        if self.rate_flops <= 0.0:
+            return math.inf
+        return (self.work_flop - self.done_flop) / self.rate_flops
+
+    def finished(self) -> bool:
+        return self.work_flop - self.done_flop <= max(_EPS_FLOP, self.rate_flops * _EPS_TIME_S)
+
+    def done_at(self, t_s: float) -> float:
+        """Work done at an earlier time ``t_s`` (piecewise-linear history)."""
+        history = self.history
+        for (t0, d0), (t1, d1) in zip(reversed(history[:-1]), reversed(history[1:])):
+            if t0 <= t_s <= t1:
+                return d0 + (d1 - d0) * (t_s - t0) / (t1 - t0) if t1 > t0 else d1
+        return history[0][1] if t_s <= history[0][0] else history[-1][1]
+
+    def checkpointed_flop(self, t_s: float) -> float:
+        """Work saved by the last checkpoint before ``t_s`` (none: the work at start)."""
+        interval = self.checkpoint_interval_s
+        if not interval or not math.isfinite(interval):
+            return self.history[0][1]
+        n = math.floor((t_s - self.start_s) / interval)
+        if n <= 0:
+            return self.history[0][1]
+        return self.done_at(self.start_s + n * interval)
+
+
+class NodeAgent:
+    """One node: its physics, its accelerator slots and the jobs running on them."""
+
+    def __init__(self, index: int, physics: NodePhysics | None, accelerators: int,
+                 peak_flops_per_accelerator: float, max_power_per_accelerator_w: float,
+                 group: int, operator: str, env, on_release) -> None:
+        self.index = index
+        self.physics = physics
+        self.accelerators = accelerators
+        self.free = accelerators
+        self.peak_acc = peak_flops_per_accelerator
+        self.p_acc_max = max_power_per_accelerator_w
+        self.p_full = accelerators * max_power_per_accelerator_w
+        self.group = group
+        self.operator = operator
+        self.env = env
+        self.on_release = on_release  # callback(node, job) when a job's work is done
+        self.jobs: dict[int, RunningJob] = {}
+        self.alive = True
+        self.down_until = 0.0  # functional interrupt recovery
+        self.busy_accelerator_s = 0.0
+        self.lost_flop = 0.0
+        self.faults = 0
+        self.exact_regime_s = 0.0
+        # Physics book-keeping.
+        self._physics_t = 0.0  # time the physics has been advanced to
+        self._busy_since_sync = 0.0  # busy accelerator-seconds since then (unconstrained)
+        self._change_t = 0.0  # last change of the busy count
+        self._guard_s = -math.inf  # unconstrained until then
+        self._exact = physics is not None
+        self._power_w = 0.0  # exact regime: accelerator power requested
+        self._version = 0  # exact regime timer
+        self._guard_version = 0
+
+    @property
+    def busy(self) -> int:
+        return self.accelerators - self.free
+
+    # --- accounting ---------------------------------------------------------------------------
+
+    def _account(self) -> None:
+        """Busy accelerator-seconds and job progress up to now."""
+        now = self.env.now
+        dt = now - self._change_t
+        if dt > 0.0:
+            busy = self.busy
+            self.busy_accelerator_s += busy * dt
+            self._busy_since_sync += busy * dt
+            if self._exact:
+                self.exact_regime_s += dt
+            self._change_t = now
+
+    def progress_jobs(self) -> None:
+        """Jobs' work and accelerator-seconds up to now (their rates are constant between
+        calls: this runs before any rate changes, at faults and at the end)."""
+        now = self.env.now
+        for job in self.jobs.values():
+            job.progress_to(now)
+
+    def sync(self) -> None:
+        """Bring the physics up to now (with the interval's mean accelerator power)."""
+        self._account()
+        now = self.env.now
+        if self.physics is None:
+            self._physics_t = now
+            self._busy_since_sync = 0.0
+            return
+        span = now - self._physics_t
+        if span > 0.0:
+            if self._exact:
+                power = self._power_w
+            else:
+                power = self._busy_since_sync / span * self.p_acc_max
+            self.physics.advance(now, power)
+            self._physics_t = now
+        self._busy_since_sync = 0.0
+
+    # --- regime -------------------------------------------------------------------------------
+
+    def _decide_regime(self) -> None:
+        """After a sync: unconstrained if full load is sustainable for EXACT_MARGIN_S."""
+        if self.physics is None:
+            self._exact = False
+            self._guard_s = math.inf
+            return
+        now = self.env.now
+        status = self.physics.status()
+        guard = self.physics.next_event_s(now, self.p_full)
+        if status.power_cap_w >= self.p_full * (1.0 - 1e-12) and guard - now > EXACT_MARGIN_S:
+            self._exact = False
+            self._guard_s = guard
+        else:
+            self._exact = True
+            self._guard_s = -math.inf
+
+    def _set_rates(self) -> None:
+        """Every job's rate under the current regime and caps."""
+        self.progress_jobs()
+        busy = self.busy
+        down = self.env.now < self.down_until
+        if self._exact and busy > 0:
+            self._power_w = busy * self.p_acc_max
+            cap = self.physics.power_cap_w()
+            applied = min(self._power_w, cap)
+            fraction = self.physics.throughput_fraction(applied / busy * self.accelerators)
+        else:
+            self._power_w = busy * self.p_acc_max
+            fraction = 1.0
+        if down:
+            fraction = 0.0
+        for job in self.jobs.values():
+            job.rate_flops = job.accelerators * self.peak_acc * fraction * job.mfu
+
+    def _arm(self) -> None:
+        """Timers: in the exact regime one node timer; else one per job plus the guard."""
+        now = self.env.now
+        self._version += 1
+        version = self._version
+        if self._exact:
+            if not self.jobs:
+                return
+            wake = min((now + job.remaining_s() for job in self.jobs.values()), default=math.inf)
+            wake = min(wake, self.physics.next_event_s(now, self._power_w))
+            if now < self.down_until:
+                wake = min(wake, self.down_until)
+            if math.isfinite(wake):
+                self.env.timeout(max(wake - now, 0.0)).callbacks.append(
+                    lambda _e: self._exact_wake(version))
+            return
+        for job in self.jobs.values():
+            self._arm_job(job)
+        if now < self.down_until:
+            self.env.timeout(self.down_until - now).callbacks.append(
+                lambda _e: self._refresh(version))
+        if self.jobs and math.isfinite(self._guard_s):
+            self._guard_version += 1
+            guard_version = self._guard_version
+            self.env.timeout(max(self._guard_s - now, 0.0)).callbacks.append(
+                lambda _e: self._guard_wake(guard_version))
+
+    def _arm_job(self, job: RunningJob) -> None:
+        job.version += 1
+        remaining = job.remaining_s()
+        if math.isfinite(remaining):
+            version, node_version = job.version, self._version
+            self.env.timeout(remaining).callbacks.append(
+                lambda _e: self._job_wake(job, version, node_version))
+
+    def _refresh(self, version: int) -> None:
+        if version != self._version or not self.alive:
+            return
+        self._account()
+        self._set_rates()
+        self._arm()
+
+    def _guard_wake(self, guard_version: int) -> None:
+        if guard_version != self._guard_version or not self.alive or self._exact:
+            return
+        self.sync()
+        self._decide_regime()
+        self._set_rates()
+        self._arm()
+
+    def _exact_wake(self, version: int) -> None:
+        if version != self._version or not self.alive:
+            return
+        self.sync()
+        self.progress_jobs()
+        finished = [job for job in self.jobs.values() if job.finished()]
+        self._decide_regime()
+        self._set_rates()
+        for job in finished:
+            self._finish(job)
+        self._set_rates()
+        self._arm()
+        for job in finished:
+            self.on_release(self, job)
+
+    def _job_wake(self, job: RunningJob, version: int, node_version: int) -> None:
+        if (version != job.version or node_version != self._version or not self.alive
+                or job.job_id not in self.jobs):
+            return
+        self._account()
+        job.progress_to(self.env.now)
+        if not job.finished():
+            self._arm_job(job)
+            return
+        self._finish(job)
+        if not self.jobs:
+            self.sync()  # flush: the idle time that follows draws no accelerator power
+            self._decide_regime()
+        self.on_release(self, job)
+
+    def _finish(self, job: RunningJob) -> None:
+        job.done_flop = job.work_flop
+        self.free += job.accelerators
+        del self.jobs[job.job_id]
+        job.event.succeed(job)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def start(self, job: RunningJob) -> None:
+        if job.accelerators > self.free:
+            raise ValueError(f"node {self.index} has {self.free} free accelerators, "
+                             f"job {job.job_id} needs {job.accelerators}")
+        now = self.env.now
+        if self._exact or now >= self._guard_s or not self.jobs:
+            self.sync()
+            self._decide_regime()
+        else:
+            self._account()
+        self.free -= job.accelerators
+        job.last_s = now
+        self.jobs[job.job_id] = job
+        if self._exact or len(self.jobs) == 1:
+            self._set_rates()
+            self._arm()
+        else:
+            # Unconstrained: every accelerator runs at full speed, the others are unaffected.
+            fraction = 0.0 if now < self.down_until else 1.0
+            job.rate_flops = job.accelerators * self.peak_acc * fraction * job.mfu
+            self._arm_job(job)
+
+    def status(self):
+        """The physics status now (the node is brought up to date first)."""
+        self.sync()
+        return self.physics.status()
+
+    def fault(self, recovery_s: float) -> list[RunningJob]:
+        """A functional interrupt: every running job rolls back to its last checkpoint and the
+        node computes nothing for ``recovery_s``. Returns the jobs hit."""
+        self.sync()
+        self.progress_jobs()
+        self.faults += 1
+        now = self.env.now
+        hit = list(self.jobs.values())
+        for job in hit:
+            saved = job.checkpointed_flop(now)
+            lost = job.done_flop - saved
+            job.lost_flop += lost
+            self.lost_flop += lost
+            job.faults += 1
+            job.done_flop = saved
+            job.history.append((now, saved))
+        self.down_until = max(self.down_until, now + recovery_s)
+        self._decide_regime()
+        self._set_rates()
+        self._arm()
+        return hit
+
+    def fail(self) -> list[RunningJob]:
+        """Permanent failure: the node stops; its jobs are returned for requeueing."""
+        self.sync()
+        self.progress_jobs()
+        self.alive = False
+        self._version += 1
+        hit = list(self.jobs.values())
+        now = self.env.now
+        for job in hit:
+            saved = job.checkpointed_flop(now)
+            job.lost_flop += job.done_flop - saved
+            self.lost_flop += job.done_flop - saved
+            job.done_flop = saved
+            job.version += 1
+        self.jobs.clear()
+        self._power_w = 0.0
+        self.free = 0
+        return hit
