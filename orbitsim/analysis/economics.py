@@ -241,8 +241,8 @@ def capital_recovery_factor(discount_rate: float, years: float) -> float:
         raise ValueError(f"years must be finite and > 0, got {years}")
     if not 0 <= discount_rate < 1:
         raise ValueError(f"discount_rate must be in [0, 1), got {discount_rate}")
-    if discount_rate == 0:
-        return 1.0 / years
+    if discount_rate < 1e-12:
+        return 1.0 / years + 0.5 * discount_rate  # series limit; avoids underflow at tiny r
     # 1 - (1 + r)^-n written with expm1/log1p: exact to rounding even for a tiny r.
     return discount_rate / -math.expm1(-years * math.log1p(discount_rate))
 
