@@ -37,6 +37,23 @@ def write_parquet(frame, path: Path) -> Path:
     return path
 
 
+def _verdict(run, summary: dict):
+    """The economics verdict of a run, stored as ``summary["verdict"]``; an economics input
+    error (an accelerator without a price) becomes the verdict's text instead of a crash."""
+    from orbitsim.analysis.economics import load_economics, verdict_from_summary
+    from orbitsim.errors import InputError
+
+    try:
+        verdict = verdict_from_summary(summary, run.inputs.hardware, run.inputs.n_nodes,
+                                       load_economics(),
+                                       n_stations=len(run.inputs.network.stations))
+    except InputError as error:
+        summary["verdict"] = {"viable": None, "text": f"No economics verdict: {error}"}
+        return None
+    summary["verdict"] = verdict.to_dict()
+    return verdict
+
+
 def write_outputs(run, out: str | Path) -> list[Path]:
     """Write every file of a run into ``out``; returns their paths."""
     out = Path(out)
@@ -46,13 +63,14 @@ def write_outputs(run, out: str | Path) -> list[Path]:
         write_parquet(run.nodes, out / "nodes.parquet"),
         write_parquet(run.result.transfers, out / "transfers.parquet"),
     ]
+    summary = dict(run.summary)
+    verdict = _verdict(run, summary)
     try:
         from orbitsim.analysis.report import write_report
     except ImportError:
         write_report = None
     if write_report is not None:
-        files.extend(write_report(run, out))
-    summary = dict(run.summary)
+        files.extend(write_report(run, out, verdict=verdict))
     summary["scenario"] = run.scenario.model_dump(mode="json")
     files.append(write_text_atomic(out / "summary.json",
                                    json.dumps(_jsonable(summary), indent=2, sort_keys=True)))

@@ -44,6 +44,14 @@ class TransferLog:
         return frame
 
 
+def _next_open(skip: list[int], k: int) -> int:
+    """First pass index >= k not fully used (union-find with path halving)."""
+    while skip[k] != k:
+        skip[k] = skip[skip[k]]
+        k = skip[k]
+    return k
+
+
 class ContactPlan:
     """Passes grouped by ISL group, sorted by start, with first-come-first-served occupancy.
 
@@ -76,6 +84,7 @@ class ContactPlan:
                 part.sat_index.to_numpy().tolist(), part.station_index.to_numpy().tolist(),
                 start.tolist(),  # busy_until, mutable
                 float(np.max(end - start)),
+                list(range(len(start) + 1)),  # next pass not fully used (path-compressed)
             )
 
     def n_passes(self) -> int:
@@ -87,7 +96,7 @@ class ContactPlan:
         entry = self._groups.get(group)
         if entry is None:
             return np.inf
-        start, end, _, _, station, busy, longest = entry
+        start, end, _, _, station, busy, longest, _ = entry
         i = bisect.bisect_left(start, t_s - longest)
         best = np.inf
         for k in range(i, len(start)):
@@ -108,30 +117,31 @@ class ContactPlan:
         entry = self._groups.get(group)
         if entry is None:
             return None
-        start, end, rate, sat, station, busy, longest = entry
+        start, end, rate, sat, station, busy, longest, skip = entry
         remaining = float(n_bytes)
         pieces = []
         t = t_s
-        i = bisect.bisect_left(start, t - longest)
         n = len(start)
         while remaining > 0.0:
             # The earliest usable pass from time t on (passes are sorted by start, so the
-            # scan stops as soon as no later pass could begin earlier).
+            # scan stops as soon as no later pass could begin earlier); fully used passes are
+            # jumped over through ``skip``.
             best_k, best_begin = -1, math.inf
-            for k in range(i, n):
+            k = _next_open(skip, bisect.bisect_left(start, t - longest))
+            while k < n:
                 s_k = start[k]
                 if s_k >= best_begin or s_k >= horizon_s:
                     break
                 e_k = end[k]
                 b_k = busy[k]
-                if e_k <= t or b_k >= e_k or (allowed_station is not None
-                                              and not allowed_station[station[k]]):
-                    continue
-                begin = s_k if s_k > t else t
-                if b_k > begin:
-                    begin = b_k
-                if begin < e_k and begin < best_begin:
-                    best_k, best_begin = k, begin
+                if not (e_k <= t or (allowed_station is not None
+                                     and not allowed_station[station[k]])):
+                    begin = s_k if s_k > t else t
+                    if b_k > begin:
+                        begin = b_k
+                    if begin < e_k and begin < best_begin:
+                        best_k, best_begin = k, begin
+                k = _next_open(skip, k + 1)
             if best_k < 0:
                 return None
             k = best_k
@@ -147,6 +157,8 @@ class ContactPlan:
         relay = 0.0
         for k, begin, finish, take in pieces:
             busy[k] = finish
+            if finish >= end[k] - 1e-9:
+                skip[k] = k + 1  # fully used: later scans jump over it
             self.log.job_id.append(job_id)
             self.log.direction.append(direction)
             self.log.sat_index.append(sat[k])
