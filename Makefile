@@ -16,9 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/orbitsim eclipses starcloud-demo --start 2026-12-21T00:00:00Z --hours 24 \
-		--out $(OUT)/eclipses.csv
-	@echo "demo output: $(OUT)/"
+	$(BIN)/orbitsim run starcloud-demo --out $(OUT)
+	@echo "report: $(OUT)/report.html  (summary: $(OUT)/summary.json)"
 
 lint: install
 	$(BIN)/ruff check orbitsim tests benchmarks

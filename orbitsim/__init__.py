@@ -13,13 +13,19 @@ and what it cost against a data centre on the ground.
 """
 
 from orbitsim.errors import InputError, OrbitsimError
+from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.eclipses import eclipses
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
 from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.constellation import Constellation, combine
+from orbitsim.model.ground import GroundNetwork, Station, load_ground_network
+from orbitsim.model.hardware import NodeHardware, load_node
 from orbitsim.model.scenario import Scenario, load_scenario
 from orbitsim.model.timegrid import TimeGrid, time_grid
+from orbitsim.model.workload import Workload, generate_jobs, load_workload
+from orbitsim.policies import Policy, register_policy
+from orbitsim.sim.run import RunResult, simulate
 
 __version__ = "0.1.0"
 
@@ -27,17 +33,30 @@ __all__ = [
     "Constellation",
     "Geometry",
     "GeometryChunk",
+    "GroundNetwork",
     "InputError",
+    "NodeHardware",
     "OrbitsimError",
+    "Policy",
+    "RunResult",
     "Scenario",
+    "Station",
     "TimeGrid",
+    "Workload",
     "combine",
+    "contact_windows",
     "eclipses",
     "formation_cluster",
+    "generate_jobs",
     "iter_geometry",
     "load_constellation",
+    "load_ground_network",
+    "load_node",
     "load_scenario",
+    "load_workload",
     "propagate",
+    "register_policy",
+    "simulate",
     "sun_synchronous",
     "time_grid",
     "walker_delta",

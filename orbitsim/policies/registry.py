@@ -41,8 +41,10 @@ def policy_names() -> list[str]:
 def describe() -> dict[str, str]:
     """Name -> first line of the policy's docstring."""
     _load_builtins()
-    return {name: (cls.__doc__ or "").strip().splitlines()[0] for name, cls in
-            sorted(_REGISTRY.items())}
+    def first_paragraph(doc: str | None) -> str:
+        return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+    return {name: first_paragraph(cls.__doc__) for name, cls in sorted(_REGISTRY.items())}
 
 
 def load_policy(spec: str) -> type[Policy]:
