@@ -14,6 +14,7 @@ and what it cost against a data centre on the ground.
 
 from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
+from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.eclipses import eclipses
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
 from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constellation",
+    "CoverageResult",
     "Geometry",
     "GeometryChunk",
     "GroundNetwork",
@@ -45,6 +47,7 @@ __all__ = [
     "Workload",
     "combine",
     "contact_windows",
+    "coverage",
     "eclipses",
     "formation_cluster",
     "generate_jobs",
