@@ -1,0 +1,1 @@
+"""Data shipped with orbitsim: Natural Earth 1:110m coastlines (public domain)."""
