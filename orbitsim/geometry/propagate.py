@@ -45,7 +45,7 @@ class GridContext:
 
     @staticmethod
     def of(grid: TimeGrid) -> GridContext:
-        from orbitsim.geometry.sun import sun_ecef_km
+        from orbitsim.geometry.sun import sun_ecef_fast_km
 
         ut1_whole, ut1_fraction = grid.jd_ut1
         return GridContext(
@@ -53,7 +53,7 @@ class GridContext:
             jd_fraction=np.ascontiguousarray(grid.jd_fraction),
             gmst_rad=gmst82_rad(ut1_whole, ut1_fraction),
             omega_rad_s=earth_rotation_rad_s(ut1_whole, ut1_fraction),
-            sun_ecef_km=sun_ecef_km(grid),
+            sun_ecef_km=sun_ecef_fast_km(grid),
         )
 
 

@@ -72,13 +72,31 @@ class NodeView:
         except KeyError:
             raise AttributeError(f"NodeView has no array {name!r} (is needs_state set?)") from None
 
-    def next_downlink_s(self, after_s: float | None = None) -> np.ndarray:
-        """Earliest time each candidate can send data to a station the job's tenant allows."""
-        return self._next_contact(self.index, self.now_s if after_s is None else after_s, True)
+    def next_downlink_s(self, after_s: float | np.ndarray | None = None) -> np.ndarray:
+        """Earliest time at or after ``after_s`` (now by default; a scalar, or one time per
+        candidate) each candidate can send data to a station the job's tenant allows."""
+        return self._contact(after_s, True)
 
-    def next_contact_s(self, after_s: float | None = None) -> np.ndarray:
-        """Earliest time each candidate can reach any ground station."""
-        return self._next_contact(self.index, self.now_s if after_s is None else after_s, False)
+    def next_contact_s(self, after_s: float | np.ndarray | None = None) -> np.ndarray:
+        """Earliest time at or after ``after_s`` (now by default; a scalar, or one time per
+        candidate) each candidate can reach any ground station."""
+        return self._contact(after_s, False)
+
+    def _contact(self, after_s: float | np.ndarray | None, only_allowed: bool) -> np.ndarray:
+        after = np.asarray(self.now_s if after_s is None else after_s, dtype=float)
+        if after.ndim == 0:
+            return self._next_contact(self.index, float(after), only_allowed)
+        if after.shape != self.index.shape:
+            raise ValueError(f"after_s must be a scalar or have shape {self.index.shape}, "
+                             f"got {after.shape}")
+        # One query per distinct time, each over the candidates that share it: every candidate
+        # is looked up once, whatever the number of distinct times.
+        out = np.empty(len(self.index))
+        times, inverse = np.unique(after, return_inverse=True)
+        for k, t in enumerate(times.tolist()):
+            rows = inverse == k
+            out[rows] = self._next_contact(self.index[rows], t, only_allowed)
+        return out
 
 
 class Policy:
