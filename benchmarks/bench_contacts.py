@@ -75,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-breakdown", action="store_true",
                         help="only the end-to-end run (skips the unpruned comparison)")
+    parser.add_argument("--quick", action="store_true", help="1 h at 60 s, 10 stations")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.hours, args.step, args.stations = 1.0, 60.0, 10
 
     constellation = _constellation(args.constellation)
     network = load_ground_network(args.network)

@@ -1,0 +1,104 @@
+"""Simulation throughput (issue: simulation).
+
+Jobs simulated per second of wall time with the full model on (geometry-derived node physics,
+contact-plan transfers, faults, the fifo policy), against the bare SimPy loop of the same jobs
+(each a process doing request / timeout / release on a ``simpy.Resource``) in the same run.
+Geometry, contacts and node physics are prepared once before the clock starts: they are
+timed separately (``prepare``).
+
+Run: ``python -m benchmarks.bench_simulation [--quick] [--scenario NAME] [--hours H]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+from benchmarks.common import machine, single_core, table
+
+single_core()
+
+import numpy as np  # noqa: E402
+import simpy  # noqa: E402
+
+
+def bare_simpy(arrival_s: np.ndarray, service_s: np.ndarray, servers: int) -> float:
+    """Wall time of the plain SimPy M/G/c loop over the same arrivals and service times."""
+    env = simpy.Environment()
+    resource_ = simpy.Resource(env, capacity=servers)
+
+    def job(service):
+        with resource_.request() as request:
+            yield request
+            yield env.timeout(service)
+
+    def source():
+        for t, service in zip(arrival_s.tolist(), service_s.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(job(service))
+
+    env.process(source())
+    start = time.perf_counter()
+    env.run()
+    return time.perf_counter() - start
+
+
+def full_model(scenario_name: str, hours: float) -> dict:
+    from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.ground import load_ground_network
+    from orbitsim.model.hardware import load_node
+    from orbitsim.model.scenario import load_scenario
+    from orbitsim.model.workload import generate_jobs, load_workload
+    from orbitsim.policies.registry import get_policy
+    from orbitsim.sim.engine import Simulation
+    from orbitsim.sim.prepare import prepare_inputs
+
+    scenario = load_scenario(scenario_name).model_copy(update={"hours": hours})
+    constellation = load_constellation(scenario.path_of(scenario.constellation))
+    hardware = load_node(scenario.hardware or constellation.hardware)
+    network = load_ground_network(scenario.ground_network)
+    workload = load_workload(scenario.workload)
+    grid = scenario.time_grid()
+    began = time.perf_counter()
+    inputs = prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
+                            isl=scenario.isl, record_history=False)
+    prepare_s = time.perf_counter() - began
+    jobs = generate_jobs(workload, grid.duration_s, scenario.seed)
+    simulation = Simulation(inputs, workload, jobs, get_policy(scenario.policy),
+                            seed=scenario.seed)
+    began = time.perf_counter()
+    result = simulation.run()
+    sim_s = time.perf_counter() - began
+    done = result.jobs[result.jobs.status == "done"]
+    service = (done.compute_end_s - done.start_s).to_numpy()
+    service = np.resize(service, len(jobs)) if len(service) else np.ones(len(jobs))
+    servers = len(constellation) * hardware.accelerators // max(int(jobs.accelerators.max()), 1)
+    bare_s = bare_simpy(jobs.arrival_s.to_numpy(), service, max(servers, 1))
+    return {
+        "scenario": f"{scenario_name}, {hours:g} h",
+        "jobs": f"{len(jobs):,}",
+        "prepare (s)": f"{prepare_s:.1f}",
+        "full model (jobs/s)": f"{len(jobs) / sim_s:,.0f}",
+        "bare SimPy loop (jobs/s)": f"{len(jobs) / bare_s:,.0f}",
+        "ratio full / bare": f"{bare_s / sim_s:.2f}",
+        "peak RSS (MiB)": f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+    }
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--scenario", default="starcloud-demo")
+    parser.add_argument("--hours", type=float, default=24.0)
+    args = parser.parse_args(argv)
+    hours = 1.0 if args.quick else args.hours
+    rows = [full_model(args.scenario, hours)]
+    text = f"machine: {machine()}\n\n" + table(rows, list(rows[0]))
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()
