@@ -119,6 +119,7 @@ class Simulation:
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
         self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
         self.alive = np.ones(n, dtype=bool)
+        self.free_in_group = {g: len(members) * self.n_acc for g, members in self.groups.items()}
         self.queues: dict[int, deque[int]] = {g: deque() for g in self.groups}
         # Tenants: allowed stations (None = any) and allowed nodes (operators).
         self.allowed_station: dict[str, np.ndarray | None] = {}
@@ -251,11 +252,6 @@ class Simulation:
         members = self.groups[g]
         return members[(self.free_acc[members] >= need) & self.alive[members]]
 
-    def _max_free(self, g: int) -> int:
-        free = self.free_acc if self.single_group else self.free_acc[self.groups[g]]
-        alive = self.alive if self.single_group else self.alive[self.groups[g]]
-        return int(np.max(free, initial=0, where=alive))
-
     def _try_start(self, j: int, g: int) -> bool:
         need = min(self.job_acc[j], self.n_acc)
         candidates = self._candidates(g, need)
@@ -270,18 +266,16 @@ class Simulation:
         queue = self.queues[g]
         if not queue:
             return
-        max_free = self._max_free(g)
-        if max_free == 0:
+        if self.free_in_group[g] == 0:
             return
         started = []
         for position, j in enumerate(queue):
-            if position >= 256 or max_free == 0:
+            if position >= 256 or self.free_in_group[g] == 0:
                 break
-            if min(self.job_acc[j], self.n_acc) > max_free:
+            if min(self.job_acc[j], self.n_acc) > self.free_in_group[g]:
                 continue
             if self._try_start(j, g):
                 started.append(j)
-                max_free = self._max_free(g)
         if started:
             if len(started) == 1 and queue[0] == started[0]:
                 queue.popleft()
@@ -302,10 +296,12 @@ class Simulation:
         self.stage[j] = "compute"
         node.start(running)
         self.free_acc[node.index] = node.free
+        self.free_in_group[node.group] -= accelerators
         self._started[j].succeed(node)
 
     def _released(self, node: NodeAgent, job: RunningJob) -> None:
         self.free_acc[node.index] = node.free
+        self.free_in_group[node.group] += job.accelerators
         self._dispatch(node.group)
 
     # --- processes -----------------------------------------------------------------------------
@@ -426,6 +422,7 @@ class Simulation:
                 node.fault(faults.recovery_s)
             else:
                 self.alive[i] = False
+                self.free_in_group[node.group] -= int(self.free_acc[i])
                 self.free_acc[i] = 0
                 for running in node.fail():
                     running.event.succeed(REQUEUE)
