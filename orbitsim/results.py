@@ -65,6 +65,7 @@ def write_outputs(run, out: str | Path) -> list[Path]:
     ]
     summary = dict(run.summary)
     verdict = _verdict(run, summary)
+    run.summary["verdict"] = summary["verdict"]  # the CLI prints it from the run
     try:
         from orbitsim.analysis.report import write_report
     except ImportError:

@@ -1,0 +1,195 @@
+"""The report of a run: self-contained (no external URL, renders with the network blocked),
+every plot a PNG beside it and embedded in it, same run -> same bytes, and the data behind the
+node panel checked against the simulation's own accounts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import sys
+
+import numpy as np
+import pytest
+
+from orbitsim.analysis import report
+from orbitsim.model.scenario import load_scenario
+from orbitsim.results import write_outputs
+from orbitsim.sim.run import simulate
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PLOTS = ("map", "node", "contacts", "latency", "throughput", "costs", "tornado")
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _refuse(*args, **kwargs):
+    raise NetworkBlocked("network access attempted while writing the report")
+
+
+@pytest.fixture(scope="module")
+def run():
+    # December: the dawn-dusk orbit has its eclipse season, so the battery cycles.
+    scenario = load_scenario("starcloud-demo").model_copy(
+        update={"start_utc": "2026-12-21T00:00:00Z", "hours": 1.25})
+    return simulate(scenario)
+
+
+@pytest.fixture(scope="module")
+def written(run, tmp_path_factory):
+    """All outputs of the run (``write_outputs``, which writes the report) with every socket
+    connection and name lookup refused."""
+    out = tmp_path_factory.mktemp("blocked")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", _refuse)
+        patch.setattr(socket.socket, "connect_ex", _refuse)
+        patch.setattr(socket, "create_connection", _refuse)
+        patch.setattr(socket, "getaddrinfo", _refuse)
+        files = write_outputs(run, out)
+    return out, files
+
+
+@pytest.fixture(scope="module")
+def page(written) -> str:
+    out, _ = written
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_and_every_plot_are_written(written):
+    out, files = written
+    names = {f.name for f in files}
+    assert "report.html" in names and "summary.json" in names
+    for name in PLOTS:
+        path = out / f"plot_{name}.png"
+        assert path in files
+        assert path.read_bytes().startswith(PNG_SIGNATURE), name
+    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
+
+
+def test_page_has_no_external_reference(page):
+    lowered = page.lower()
+    for needle in ("http://", "https://", "@import", "fetch(", "xmlhttprequest", "<script",
+                   "<link", "<iframe", "url(", "ftp://"):
+        assert needle not in lowered, needle
+    assert not re.search(r"""(src|href)\s*=\s*["']?//""", lowered)
+    sources = re.findall(r"""\ssrc\s*=\s*["']([^"']*)""", page)
+    assert len(sources) == len(PLOTS)
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    links = re.findall(r"""\shref\s*=\s*["']([^"']*)""", page)
+    assert sorted(links) == sorted(f"plot_{name}.png" for name in PLOTS)
+
+
+def test_embedded_images_are_the_png_files(written, page):
+    out, _ = written
+    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    files = {(out / f"plot_{name}.png").read_bytes() for name in PLOTS}
+    assert {base64.b64decode(data) for data in embedded} == files
+
+
+def test_page_holds_every_section_and_the_verdict(written, page):
+    out, _ = written
+    summary = json.loads((out / "summary.json").read_text())
+    verdict = summary["verdict"]
+    assert verdict["text"] and isinstance(verdict["viable"], bool)
+    assert verdict["tornado"]
+    from html import escape
+
+    assert escape(verdict["text"]) in page
+    for section in ("summary", *PLOTS):
+        assert f'id="{section}"' in page, section
+    for figure in ("delivered accelerator-hours", "latency p50 / p95 / p99",
+                   "break-even launch price", "orbit cost per accelerator-hour"):
+        assert figure in page
+
+
+def test_same_run_gives_the_same_bytes(run, written, tmp_path):
+    out, _ = written
+    files = report.write_report(run, tmp_path)
+    assert [f.name for f in files] == [f"plot_{name}.png" for name in PLOTS] + ["report.html"]
+    for path in files:
+        assert path.read_bytes() == (out / path.name).read_bytes(), path.name
+
+
+def test_no_timestamp_in_the_page(page):
+    assert not re.search(r"\b20\d\d-\d\d-\d\d[ T]\d\d:\d\d", page.replace(
+        "2026-12-21T00:00:00Z", ""))
+
+
+def test_node_busy_fraction_matches_the_simulation_accounts(run):
+    horizon_s = float(run.result.horizon_s)
+    accelerators = run.inputs.hardware.accelerators
+    nodes = run.result.nodes
+    for node in range(run.inputs.n_nodes):
+        time_s, fraction = report.node_busy_fraction(run.jobs, node, accelerators, horizon_s)
+        mean = float(np.sum(fraction[:-1] * np.diff(time_s)) / horizon_s)
+        assert mean == pytest.approx(float(nodes["utilisation"].iloc[node]), abs=1e-9), node
+        assert np.all((fraction >= 0.0) & (fraction <= 1.0 + 1e-12))
+
+
+def test_focus_node_has_the_deepest_battery_discharge(run):
+    focus = report.focus_node(run)
+    lowest = [float(n.history()["soc"].min()) for n in run.inputs.nodes]
+    assert lowest[focus] == min(lowest)
+    assert lowest[focus] < 1.0  # the December run discharges its batteries
+
+
+def test_dense_history_passes_through_every_recorded_state(run):
+    node = run.inputs.nodes[report.focus_node(run)]
+    recorded = node.history()
+    dense = report.dense_history(node, max_points=500)
+    assert len(dense["time_s"]) >= 500
+    assert np.all(np.diff(dense["time_s"]) >= 0.0)
+    # nearest replayed point to each recorded one: a limit (the battery floor) reached inside
+    # a replayed piece is found again to rounding (micro-seconds), not bit for bit
+    index = np.abs(dense["time_s"][None, :] - recorded["time_s"][:, None]).argmin(axis=1)
+    np.testing.assert_allclose(dense["time_s"][index], recorded["time_s"], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(dense["soc"][index], recorded["soc"], rtol=0, atol=1e-7)
+    # the radiator solution over one long piece or many short ones agrees to ~1e-5 K
+    np.testing.assert_allclose(dense["temp_k"][index], recorded["temp_k"], rtol=0, atol=1e-3)
+    assert dense["soc"].min() == pytest.approx(recorded["soc"].min(), abs=1e-9)
+
+
+def test_throughput_compares_policies_when_several_ran(run):
+    summaries = {"fifo": {"accelerator_hours": 100.0, "hours": 2.0, "jobs_done": 50},
+                 "energy-aware": {"accelerator_hours": 120.0, "hours": 2.0, "jobs_done": 40}}
+    plot = report.throughput_plot(run, summaries)
+    assert plot.title == "Throughput per policy" and plot.png.startswith(PNG_SIGNATURE)
+    single = report.throughput_plot(run, None)
+    assert "Only one scheduling policy ran" in single.caption
+
+
+def test_economics_error_is_shown_instead_of_a_verdict(run):
+    html_text = report.render_html(run, [], verdict=None,
+                                   verdict_error="No economics verdict: no price for 'x'")
+    assert "No verdict" in html_text and "no price for &#x27;x&#x27;" in html_text
+
+
+def test_coastlines_fall_back_to_the_shipped_file_without_the_maps_module(monkeypatch):
+    shipped = report._coastlines()
+    monkeypatch.setitem(sys.modules, "orbitsim.analysis.maps", None)  # import fails
+    fallback = report._coastlines()
+    assert len(fallback) == len(shipped) > 100
+    for (lon_a, lat_a), (lon_b, lat_b) in zip(fallback, shipped):
+        np.testing.assert_array_equal(lon_a, lon_b)
+        np.testing.assert_array_equal(lat_a, lat_b)
+    lon = np.concatenate([lon for lon, _ in fallback])
+    lat = np.concatenate([lat for _, lat in fallback])
+    assert lon.min() >= -180.0 and lon.max() <= 180.0 and lat.min() >= -90.0 and lat.max() <= 90.0
+
+
+def test_coverage_grid_stays_within_its_budget(run):
+    grid, mask_deg = report.coverage_grid(run)
+    assert mask_deg == float(np.median(run.inputs.network.min_elevation_deg))
+    assert grid is not None and grid.step_s >= run.inputs.grid.step_s
+    assert len(grid) >= report.MIN_COVERAGE_TIMES
+    assert len(grid) * run.inputs.n_nodes <= report.COVERAGE_SAMPLES + run.inputs.n_nodes
+    assert grid.seconds[-1] <= run.inputs.grid.duration_s
+
+
+def test_spread_indices():
+    assert report.spread_indices(32, 6) == [0, 6, 12, 19, 25, 31]
+    assert report.spread_indices(3, 8) == [0, 1, 2]
+    assert report.spread_indices(0, 4) == []
