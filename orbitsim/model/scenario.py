@@ -91,8 +91,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 
 def check_references(scenario: Scenario, path: str | Path) -> None:
-    """The constellation and ground network must exist (built-in name or file)."""
-    for field, kind in (("constellation", "constellation"), ("ground_network", "ground")):
+    """The constellation, ground network and workload must exist (built-in name or file)."""
+    for field, kind in (("constellation", "constellation"), ("ground_network", "ground"),
+                        ("workload", "workload")):
         value = scenario.path_of(getattr(scenario, field))
         if Path(value).is_file():
             continue

@@ -192,6 +192,8 @@ class NodeAgent:
         else:
             self._exact = True
             self._guard_s = -math.inf
+        # The exact regime integrates with the power requested now: never a stale value.
+        self._power_w = self.busy * self.p_acc_max
 
     def _set_rates(self) -> None:
         """Every job's rate under the current regime and caps."""

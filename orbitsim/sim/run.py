@@ -64,7 +64,11 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = load_node(scenario.path_of(hardware_name))
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
-    policy_object = get_policy(scenario.policy)
+    policy_name = scenario.policy
+    if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
+        target, _, attribute = policy_name.partition(":")
+        policy_name = f"{scenario.path_of(target)}:{attribute}"
+    policy_object = get_policy(policy_name)
     grid = scenario.time_grid()
     report("geometry", 0.0)
     inputs = prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
