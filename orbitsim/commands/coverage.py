@@ -83,17 +83,22 @@ def coverage(
             f"{sats.name}: ground tracks, {grid.start_utc:%Y-%m-%d %H:%M} UTC + {hours:g} h"))
     frac = result.covered_fraction
     weights = np.cos(np.radians(result.lat_deg))[:, None] * np.ones_like(frac)
+
+    def area(values) -> float:
+        return float(np.sum(weights * values) / weights.sum())
+
+    worst = np.unravel_index(np.argmin(frac), frac.shape)
+    n_worst = int(np.sum(frac == frac[worst]))
     table = Table(title=escape(f"{sats.name}: coverage above {min_elevation:g}°, "
                                f"{grid.start_utc:%Y-%m-%d %H:%M} UTC + {hours:g} h"),
                   show_header=False)
     table.add_row("satellites", f"{len(sats):,}")
     table.add_row("cells", f"{frac.size:,} of {cell_deg:g}°")
-    def area(values) -> float:
-        return float(np.sum(weights * values) / weights.sum())
-
-    table.add_row("time covered (area-weighted)", f"{100 * area(frac):.1f} %")
+    table.add_row("time covered (area-weighted)", f"{100 * result.global_covered_fraction():.1f} %")
     table.add_row("area always covered", f"{100 * area(frac >= 1):.1f} %")
     table.add_row("area never covered", f"{100 * area(frac <= 0):.1f} %")
+    table.add_row("worst cell", f"{100 * frac[worst]:.1f} % at {result.lat_deg[worst[0]]:+.1f}°, "
+                  f"{result.lon_deg[worst[1]]:+.1f}° ({n_worst:,} cells)")
     table.add_row("mean satellites in view", f"{area(result.mean_in_view):.2f}")
     table.add_row("wall time", f"{time.perf_counter() - began:.1f} s")
     for path in written:

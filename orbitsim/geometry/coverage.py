@@ -1,27 +1,42 @@
 """Coverage of the Earth by a constellation on a latitude/longitude grid.
 
-For every cell centre (on the WGS84 ellipsoid) and every time step: how many satellites are
-above the elevation mask. Candidate cell-satellite pairs come from the visibility cap of each
-satellite (a cheap box test), then the exact elevation test runs on the pairs only, so the cost
-grows with the pairs that can see each other, not with cells × satellites. Memory is one
-``(n_cells, n_times)`` array of small counts, whatever the constellation's size.
+For every cell centre (on the WGS84 ellipsoid, normal "up") and every time step: how many
+satellites are above the elevation mask. Each satellite-time is pruned to the grid rows its
+visibility cap can reach; on each such row the elevation test is solved in closed form for the
+longitude interval of cells that see the satellite (:mod:`orbitsim.kernels.coverage`), and the
+interval is added to a difference array. The result is exactly the cell-by-cell elevation test,
+at a cost that grows with satellite-times × rows, not satellite-times × cells. Memory is one
+``(n_cells, n_times)`` int32 array, whatever the constellation's size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.propagate import iter_geometry
-from orbitsim.kernels.coverage import candidate_pairs, cap_half_angle_rad, longest_false_run
-from orbitsim.kernels.geodetic import geodetic_to_ecef_km, up_unit
+from orbitsim.kernels.coverage import (
+    candidate_rows,
+    cap_half_angle_rad,
+    interval_updates,
+    longest_false_run,
+    visible_half_width_rad,
+)
+from orbitsim.kernels.geodetic import geodetic_to_ecef_km
 from orbitsim.model.constellation import Constellation
 from orbitsim.model.timegrid import TimeGrid
 
-#: Satellite-times handled at once (bounds the size of the candidate-pair arrays).
-PAIR_BLOCK = 4096
+#: Satellite-times handled at once (bounds the size of the per-row arrays).
+BLOCK_SAT_TIMES = 16_384
+#: Upper bound on the dense difference block of one batch, elements.
+MAX_DENSE_BLOCK = 4_000_000
+#: Added to the spherical cap half-angle when choosing candidate rows, degrees. It covers the
+#: ellipsoid (local radius and geodetic vs geocentric latitude, < 0.3°); rows so chosen are then
+#: tested exactly, so the margin changes the cost only, never the result.
+ROW_MARGIN_DEG = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,39 +83,52 @@ def cell_centres(cell_deg: float) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def visible_counts(chunks, grid: TimeGrid, min_elevation_deg: float, cell_deg: float
-                   ) -> np.ndarray:
-    """Satellites above the mask per cell and time step, ``(n_cells, n_times)`` uint16."""
+def visible_counts(chunks: Iterable, grid: TimeGrid, min_elevation_deg: float,
+                   cell_deg: float) -> np.ndarray:
+    """Satellites above the mask per cell and time step, ``(n_cells, n_times)`` int32.
+
+    ``chunks``: objects with ``r_ecef_km (n, n_times, 3)``, ``lat_deg``, ``lon_deg``,
+    ``alt_km`` and ``error`` ``(n, n_times)`` (``GeometryChunk``). Cells are numbered
+    ``row·n_lon + column`` from (-90°, -180°). A position with an sgp4 error code or NaN counts
+    as not visible.
+    """
+    if not 0.0 <= min_elevation_deg < 90.0:
+        raise ValueError(f"min_elevation_deg must be in [0, 90), got {min_elevation_deg}")
     lat_c, lon_c = cell_centres(cell_deg)
-    n_lat, n_lon = len(lat_c), len(lon_c)
-    lat_grid, lon_grid = np.meshgrid(lat_c, lon_c, indexing="ij")
-    cell_r = geodetic_to_ecef_km(lat_grid.ravel(), lon_grid.ravel(), 0.0)
-    cell_up = up_unit(lat_grid.ravel(), lon_grid.ravel())
-    n_cells, n_times = n_lat * n_lon, len(grid)
-    counts = np.zeros((n_cells, n_times), dtype=np.uint16)
-    sin_mask = np.sin(np.radians(min_elevation_deg))
-    cell_up_dot_r = np.einsum("ki,ki->k", cell_up, cell_r)
+    n_lat, n_lon, n_times = len(lat_c), len(lon_c), len(grid)
+    row_r = geodetic_to_ecef_km(lat_c, 0.0, 0.0)
+    row_rho, row_z = row_r[:, 0], row_r[:, 2]
+    row_cos, row_sin = np.cos(np.radians(lat_c)), np.sin(np.radians(lat_c))
+    width = n_lon + 1  # one spare column for the end of intervals that reach the last column
+    diff = np.zeros((n_lat * width, n_times), dtype=np.int32)
     for chunk in chunks:
-        # Time-major order, so that a block of satellite-times spans few time steps and the
-        # counts of a block are one small bincount.
-        time_i, sat_i = np.nonzero((chunk.error == 0).T)
-        # Box radius: the spherical cap plus a margin for the ellipsoid (0.5 degree).
-        radius = np.degrees(cap_half_angle_rad(chunk.alt_km[sat_i, time_i],
-                                               min_elevation_deg)) + 0.5
-        for lo in range(0, len(sat_i), PAIR_BLOCK):
-            s = slice(lo, lo + PAIR_BLOCK)
-            si, ti = sat_i[s], time_i[s]
-            which, cell = candidate_pairs(chunk.lat_deg[si, ti], chunk.lon_deg[si, ti],
-                                          radius[s], cell_deg, n_lat, n_lon)
-            r_sat = chunk.r_ecef_km[si, ti][which]
-            look = r_sat - cell_r[cell]
-            up_dot = np.einsum("ki,ki->k", r_sat, cell_up[cell]) - cell_up_dot_r[cell]
-            visible = up_dot >= sin_mask * np.sqrt(np.einsum("ki,ki->k", look, look))
-            t0, t1 = int(ti[0]), int(ti[-1]) + 1
-            local = cell[visible] * (t1 - t0) + (ti[which][visible] - t0)
-            block = np.bincount(local, minlength=n_cells * (t1 - t0))
-            counts[:, t0:t1] += block.reshape(n_cells, t1 - t0).astype(np.uint16)
-    return counts
+        ok = (chunk.error == 0) & np.isfinite(chunk.r_ecef_km).all(axis=-1)
+        n_chunk = ok.shape[0]
+        times_per_block = max(1, min(BLOCK_SAT_TIMES // max(n_chunk, 1),
+                                     MAX_DENSE_BLOCK // (n_lat * width)))
+        for t0 in range(0, n_times, times_per_block):
+            t1 = min(t0 + times_per_block, n_times)
+            n_block = t1 - t0
+            time_i, sat_i = np.nonzero(ok[:, t0:t1].T)  # time-major
+            if not len(sat_i):
+                continue
+            time_i += t0
+            r_sat = chunk.r_ecef_km[sat_i, time_i]
+            sat_rho = np.hypot(r_sat[:, 0], r_sat[:, 1])
+            centre_col = (chunk.lon_deg[sat_i, time_i] - lon_c[0]) / cell_deg
+            radius = np.degrees(cap_half_angle_rad(chunk.alt_km[sat_i, time_i],
+                                                   min_elevation_deg)) + ROW_MARGIN_DEG
+            item, row = candidate_rows(chunk.lat_deg[sat_i, time_i], radius, cell_deg, n_lat)
+            half = visible_half_width_rad(sat_rho[item], r_sat[item, 2], row_rho[row], row_z[row],
+                                          row_cos[row], row_sin[row], min_elevation_deg)
+            pair, col, sign = interval_updates(centre_col[item], np.degrees(half) / cell_deg,
+                                               n_lon)
+            flat = (row[pair] * width + col) * n_block + (time_i[item[pair]] - t0)
+            change = np.bincount(flat, weights=sign, minlength=n_lat * width * n_block)
+            diff[:, t0:t1] += change.reshape(n_lat * width, n_block).astype(np.int32)
+    cube = diff.reshape(n_lat, width, n_times)
+    np.cumsum(cube, axis=1, out=cube)
+    return cube[:, :n_lon, :].reshape(n_lat * n_lon, n_times)
 
 
 def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg: float = 25.0,

@@ -61,12 +61,15 @@ def ecef_to_geodetic(r_ecef_km: np.ndarray):
     z = r[..., 2]
     a = EARTH_RADIUS_KM
     b = _B_KM
-    p = np.hypot(x, y)
+    p = np.sqrt(x * x + y * y)
     # First guess of the reduced latitude: tan u = (a/b) z/p, as a (cos, sin) pair.
     cos_u = p * b
     sin_u = z * a
+    norm = np.empty_like(p)
     for iteration in range(2):
-        norm = np.hypot(cos_u, sin_u)
+        np.multiply(cos_u, cos_u, out=norm)
+        norm += sin_u * sin_u
+        np.sqrt(norm, out=norm)
         cos_u /= norm
         sin_u /= norm
         # tan φ = (z + e'² b sin³u) / (p − e² a cos³u)
@@ -81,7 +84,9 @@ def ecef_to_geodetic(r_ecef_km: np.ndarray):
         if iteration == 0:
             cos_u = den * a  # tan u = (b/a) tan φ
             sin_u = num * b
-    norm = np.hypot(num, den)
+    np.multiply(num, num, out=norm)
+    norm += den * den
+    np.sqrt(norm, out=norm)
     sin_lat = num / norm
     cos_lat = den / norm
     alt_km = sin_lat * sin_lat
@@ -89,8 +94,10 @@ def ecef_to_geodetic(r_ecef_km: np.ndarray):
     alt_km += 1.0
     np.sqrt(alt_km, out=alt_km)
     alt_km *= -a
-    alt_km += p * cos_lat
-    alt_km += z * sin_lat
+    cos_lat *= p
+    alt_km += cos_lat
+    sin_lat *= z
+    alt_km += sin_lat
     lat_deg = np.arctan2(num, den)
     lat_deg *= _DEG_PER_RAD
     lon_deg = np.arctan2(y, x)
