@@ -28,6 +28,13 @@ def result():
     return coverage(shell, time_grid("2026-01-01T00:00:00Z", hours=1, step_s=300), cell_deg=5.0)
 
 
+def test_the_network_is_really_blocked(no_network):
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", 9))
+    with pytest.raises(OSError):
+        socket.socket().connect(("127.0.0.1", 9))
+
+
 def test_coastlines_are_shipped_and_on_earth():
     lines = maps.coastlines()
     assert len(lines) > 100
@@ -53,13 +60,21 @@ def test_html_map_is_self_contained(result, tmp_path, no_network):
     assert "plotly" in library.lower() and len(library) > 1_000_000
     own = text.replace(library, "")
     assert not re.search(r"https?://", own)
+    assert "topojson" not in own.lower() and "cdn" not in own.lower()
     assert "coastlines" in own
     figure = maps.coverage_plotly_figure(result)
     assert [trace.type for trace in figure.data] == ["heatmap", "scatter"]
 
 
-def test_ground_track_png(tmp_path, no_network):
-    lon = np.linspace(-180, 540, 200)[None, :] % 360 - 180
-    lat = 50 * np.sin(np.linspace(0, 6, 200))[None, :]
+def test_ground_track_png_breaks_at_the_antimeridian(tmp_path, no_network):
+    """Two revolutions that cross ±180° several times: no drawn segment jumps across the map."""
+    lon = (np.linspace(0.0, 720.0, 400) + 150.0)[None, :] % 360.0 - 180.0
+    lat = 50.0 * np.sin(np.radians(np.linspace(0.0, 720.0, 400)))[None, :]
+    figure = maps.ground_track_figure(lon, lat, ["A"], "tracks")
+    track = [line for line in figure.axes[0].lines if line.get_label() == "A"][0]
+    x = np.asarray(track.get_xdata(), dtype=float)
+    steps = np.abs(np.diff(x))
+    assert np.nanmax(steps) < 180.0
+    assert np.isnan(x).sum() >= 2  # broken at each crossing
     path = maps.save_ground_track_png(lon, lat, ["A"], tmp_path / "t.png", "tracks")
-    assert path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

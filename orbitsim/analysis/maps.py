@@ -115,14 +115,20 @@ def save_coverage_html(result: CoverageResult, path: str | Path,
     return write_text_atomic(path, coverage_html(result, field))
 
 
-def save_ground_track_png(lon_deg: np.ndarray, lat_deg: np.ndarray, names: list[str],
-                          path: str | Path, title: str) -> Path:
-    """Ground tracks of a few satellites ``(n_sats, n_times)``, broken at the antimeridian."""
+def ground_track_figure(lon_deg: np.ndarray, lat_deg: np.ndarray, names: list[str], title: str):
+    """A matplotlib Figure of ground tracks ``(n_sats, n_times)`` over the shipped coastlines;
+    each track is broken where it crosses ±180° (no streak across the map)."""
     from orbitsim.analysis import plots
 
     lines = [(line[:, 0], line[:, 1]) for line in coastlines()]
-    figure = plots.ground_track_figure(np.asarray(lon_deg), np.asarray(lat_deg), list(names),
-                                       coastlines=lines, title=title)
+    return plots.ground_track_figure(np.asarray(lon_deg), np.asarray(lat_deg), list(names),
+                                     coastlines=lines, title=title)
+
+
+def save_ground_track_png(lon_deg: np.ndarray, lat_deg: np.ndarray, names: list[str],
+                          path: str | Path, title: str) -> Path:
+    """Write :func:`ground_track_figure` as a PNG, atomically."""
+    figure = ground_track_figure(lon_deg, lat_deg, names, title)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
     return Path(path)

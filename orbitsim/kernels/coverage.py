@@ -59,12 +59,11 @@ def visible_half_width_rad(sat_rho_km: np.ndarray, sat_z_km: np.ndarray, cell_rh
     satellite, ``π`` where every cell does, else Δ* such that a cell at longitude λ sees it iff
     ``|λ − λ_s| ≤ Δ*`` (the module docstring gives the derivation). ``0 ≤ mask < 90°``.
 
-    >>> from orbitsim.kernels.geodetic import geodetic_to_ecef_km
-    >>> sat = geodetic_to_ecef_km(0.0, 0.0, 550.0)  # over (0°, 0°); the equator row
-    >>> half = visible_half_width_rad(np.array([sat[0]]), np.array([0.0]), np.array([6378.137]),
-    ...                               np.array([0.0]), np.array([1.0]), np.array([0.0]), 25.0)
+    >>> one = lambda value: np.array([value])  # satellite 550 km over the equator row
+    >>> half = visible_half_width_rad(one(6378.137 + 550.0), one(0.0), one(6378.137), one(0.0),
+    ...                               one(1.0), one(0.0), 25.0)
     >>> round(float(np.degrees(half[0])), 3)  # = the visibility cap, arccos(R/(R+h)·cos ε) − ε
-    8.412
+    8.451
     """
     if not 0.0 <= min_elevation_deg < 90.0:
         raise ValueError(f"min_elevation_deg must be in [0, 90), got {min_elevation_deg}")
@@ -86,6 +85,11 @@ def visible_half_width_rad(sat_rho_km: np.ndarray, sat_z_km: np.ndarray, cell_rh
         # Cancellation-free form of (−p + √disc) / 2A².
         u_star = np.where(quad_p > 0.0, 2.0 * quad_q / (-quad_p - root_disc),
                           (-quad_p + root_disc) / (2.0 * quad_a))
+        # One Newton step on margin(u) restores the digits the discriminant loses when the
+        # two roots are close (exactly −B/A at a 0° mask, where they coincide).
+        root = np.sqrt(np.maximum(c - d * u_star, 0.0))
+        sin_mask = np.sqrt(sin2_mask)
+        u_star -= (a * u_star + b - sin_mask * root) / (a + sin_mask * d / (2.0 * root))
     half = np.arccos(np.clip(u_star, -1.0, 1.0))
     half[every] = np.pi
     half[none] = np.nan

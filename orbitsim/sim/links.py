@@ -11,7 +11,7 @@ tenant allows: governance is enforced here, not left to policies. Every byte mov
 from __future__ import annotations
 
 import bisect
-import math
+import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,14 +44,6 @@ class TransferLog:
         return frame
 
 
-def _next_open(skip: list[int], k: int) -> int:
-    """First pass index >= k not fully used (union-find with path halving)."""
-    while skip[k] != k:
-        skip[k] = skip[skip[k]]
-        k = skip[k]
-    return k
-
-
 class ContactPlan:
     """Passes grouped by ISL group, sorted by start, with first-come-first-served occupancy.
 
@@ -65,6 +57,8 @@ class ContactPlan:
         self.group_of_sat = np.asarray(group_of_sat, dtype=np.int64)
         self.relay_latency_s = float(relay_latency_s)
         self.log = TransferLog()
+        self._heaps: dict[tuple[int, int], list] = {}
+        self._masks: dict[tuple[int, int], np.ndarray | None] = {}
         usable = contacts[(contacts.end_s > contacts.start_s) & (contacts.bytes_capacity > 0)]
         group = self.group_of_sat[usable.sat_index.to_numpy()]
         order = np.lexsort((usable.start_s.to_numpy(), group))
@@ -84,7 +78,6 @@ class ContactPlan:
                 part.sat_index.to_numpy().tolist(), part.station_index.to_numpy().tolist(),
                 start.tolist(),  # busy_until, mutable
                 float(np.max(end - start)),
-                list(range(len(start) + 1)),  # next pass not fully used (path-compressed)
             )
 
     def n_passes(self) -> int:
@@ -96,7 +89,7 @@ class ContactPlan:
         entry = self._groups.get(group)
         if entry is None:
             return np.inf
-        start, end, _, _, station, busy, longest, _ = entry
+        start, end, _, _, station, busy, longest = entry
         i = bisect.bisect_left(start, t_s - longest)
         best = np.inf
         for k in range(i, len(start)):
@@ -107,58 +100,82 @@ class ContactPlan:
             best = min(best, max(start[k], t_s, busy[k]))
         return best
 
+    def _heap(self, group: int, allowed_station: np.ndarray | None, entry: tuple) -> list:
+        """Passes of ``group`` over allowed stations, keyed by the time each is next free."""
+        key = (group, -1 if allowed_station is None else id(allowed_station))
+        heap = self._heaps.get(key)
+        if heap is None:
+            start, _, _, _, station, busy, _ = entry
+            heap = [(max(start[k], busy[k]), k) for k in range(len(start))
+                    if allowed_station is None or allowed_station[station[k]]]
+            heapq.heapify(heap)
+            self._heaps[key] = heap
+            self._masks[key] = allowed_station  # keeps id() unique while the heap lives
+        return heap
+
     def transfer(self, job_id: int, direction: str, group: int, target_sat: int,
                  n_bytes: float, t_s: float, horizon_s: float,
                  allowed_station: np.ndarray | None) -> float | None:
         """Move ``n_bytes`` from ``t_s`` on; the time the last byte arrives, or ``None`` when
-        the passes before ``horizon_s`` cannot carry them (nothing is booked then)."""
+        the passes before ``horizon_s`` cannot carry them (nothing is booked then).
+
+        Each piece takes the pass over an allowed station that is free soonest (ties: the one
+        free the longest), found in a heap keyed by that time; calls come in time order, so a
+        pass that ended before a call's start is dropped for good.
+        """
         if n_bytes <= 0:
             return t_s
         entry = self._groups.get(group)
         if entry is None:
             return None
-        start, end, rate, sat, station, busy, longest, skip = entry
+        start, end, rate, sat, station, busy, _ = entry
+        heap = self._heap(group, allowed_station, entry)
         remaining = float(n_bytes)
         pieces = []
+        parked = []  # passes set aside during this transfer (used, or ended before t)
         t = t_s
-        n = len(start)
+        ok = True
         while remaining > 0.0:
-            # The earliest usable pass from time t on (passes are sorted by start, so the
-            # scan stops as soon as no later pass could begin earlier); fully used passes are
-            # jumped over through ``skip``.
-            best_k, best_begin = -1, math.inf
-            k = _next_open(skip, bisect.bisect_left(start, t - longest))
-            while k < n:
-                s_k = start[k]
-                if s_k >= best_begin or s_k >= horizon_s:
-                    break
-                e_k = end[k]
-                b_k = busy[k]
-                if not (e_k <= t or (allowed_station is not None
-                                     and not allowed_station[station[k]])):
-                    begin = s_k if s_k > t else t
-                    if b_k > begin:
-                        begin = b_k
-                    if begin < e_k and begin < best_begin:
-                        best_k, best_begin = k, begin
-                k = _next_open(skip, k + 1)
-            if best_k < 0:
-                return None
-            k = best_k
+            k = -1
+            while heap:
+                avail, candidate = heap[0]
+                e = end[candidate]
+                if e <= t_s or busy[candidate] >= e:
+                    heapq.heappop(heap)  # over, or full: for this call and every later one
+                    continue
+                current = start[candidate] if start[candidate] > busy[candidate] else (
+                    busy[candidate])
+                if current != avail:
+                    heapq.heapreplace(heap, (current, candidate))
+                    continue
+                if e <= t:
+                    parked.append(heapq.heappop(heap))
+                    continue
+                k = candidate
+                break
+            if k < 0:
+                ok = False
+                break
+            avail = heap[0][0]
+            begin = avail if avail > t else t
             stop = end[k] if end[k] < horizon_s else horizon_s
-            if best_begin >= stop:
-                return None
-            can = rate[k] * (stop - best_begin)
+            if begin >= stop:
+                ok = False
+                break
+            can = rate[k] * (stop - begin)
             take = can if can < remaining else remaining
-            finish = best_begin + take / rate[k]
-            pieces.append((k, best_begin, finish, take))
+            finish = begin + take / rate[k]
+            pieces.append((k, begin, finish, take))
+            parked.append(heapq.heappop(heap))
             remaining -= take
             t = finish
+        if not ok:
+            for item in parked:
+                heapq.heappush(heap, item)
+            return None
         relay = 0.0
         for k, begin, finish, take in pieces:
             busy[k] = finish
-            if finish >= end[k] - 1e-9:
-                skip[k] = k + 1  # fully used: later scans jump over it
             self.log.job_id.append(job_id)
             self.log.direction.append(direction)
             self.log.sat_index.append(sat[k])
@@ -168,4 +185,7 @@ class ContactPlan:
             self.log.bytes.append(take)
             if sat[k] != target_sat:
                 relay = self.relay_latency_s
+        for _, k in parked:
+            if busy[k] < end[k]:
+                heapq.heappush(heap, (max(start[k], busy[k]), k))
         return t + relay
