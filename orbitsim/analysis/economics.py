@@ -365,16 +365,9 @@ class OrbitInputs:
                                       self.weibull_shape)
 
 
-@dataclass(frozen=True)
-class OrbitalCost:
-    """Cost of the orbital option: one-off capex per node and the fleet's annual cost by item."""
-
-    capex_per_node_usd: dict[str, float]
-    annual_usd: dict[str, float]
-    mass_kg: dict[str, float]
-    accelerators: int
-    utilisation: float
-    hours_per_year: float
+class _AnnualCost:
+    """Shared arithmetic of the two options' costs (fields ``annual_usd``, ``accelerators``,
+    ``utilisation``, ``hours_per_year``)."""
 
     @property
     def total_annual_usd(self) -> float:
@@ -384,6 +377,18 @@ class OrbitalCost:
     def usd_per_accelerator_hour(self) -> float:
         return cost_per_accelerator_hour(self.total_annual_usd, self.accelerators,
                                          self.utilisation, self.hours_per_year)
+
+
+@dataclass(frozen=True)
+class OrbitalCost(_AnnualCost):
+    """Cost of the orbital option: one-off capex per node and the fleet's annual cost by item."""
+
+    capex_per_node_usd: dict[str, float]
+    annual_usd: dict[str, float]
+    mass_kg: dict[str, float]
+    accelerators: int
+    utilisation: float
+    hours_per_year: float
 
 
 def orbital_cost(inputs: OrbitInputs) -> OrbitalCost:
@@ -475,7 +480,7 @@ class GroundInputs:
 
 
 @dataclass(frozen=True)
-class GroundCost:
+class GroundCost(_AnnualCost):
     """Cost of the ground option: capex per accelerator and annual cost of all accelerators."""
 
     capex_per_accelerator_usd: dict[str, float]
@@ -484,15 +489,6 @@ class GroundCost:
     accelerators: int
     utilisation: float
     hours_per_year: float
-
-    @property
-    def total_annual_usd(self) -> float:
-        return sum(self.annual_usd.values())
-
-    @property
-    def usd_per_accelerator_hour(self) -> float:
-        return cost_per_accelerator_hour(self.total_annual_usd, self.accelerators,
-                                         self.utilisation, self.hours_per_year)
 
 
 def ground_cost(inputs: GroundInputs) -> GroundCost:

@@ -60,6 +60,8 @@ class CoverageResult:
     hours: float
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per cell (south to north, then west to east): ``lat_deg, lon_deg,
+        covered_fraction, mean_in_view, longest_gap_s``."""
         lat, lon = np.meshgrid(self.lat_deg, self.lon_deg, indexing="ij")
         return pd.DataFrame({
             "lat_deg": lat.ravel(), "lon_deg": lon.ravel(),
@@ -75,6 +77,13 @@ class CoverageResult:
 
 
 def cell_centres(cell_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cell-centre latitudes ``(n_lat,)`` and longitudes ``(2·n_lat,)``, degrees, of the grid
+    of ``cell_deg`` squares from (-90°, -180°); ``cell_deg`` must divide 180.
+
+    >>> lat, lon = cell_centres(2.0)
+    >>> len(lat), len(lon), float(lat[0]), float(lon[-1])
+    (90, 180, -89.0, 179.0)
+    """
     if not 0.05 <= cell_deg <= 30.0 or abs(180.0 / cell_deg - round(180.0 / cell_deg)) > 1e-9:
         raise ValueError(f"cell_deg must divide 180 and lie in [0.05, 30], got {cell_deg}")
     n_lat = round(180.0 / cell_deg)
