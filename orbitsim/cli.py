@@ -39,7 +39,7 @@ def _register() -> None:
     app.command("validate")(validate.validate)
     app.command("eclipses")(eclipses.eclipses)
     for module_name, command in (("contacts", "contacts"), ("coverage", "coverage"),
-                                 ("run", "run")):
+                                 ("run", "run"), ("sweep", "sweep"), ("bench", "bench")):
         try:
             module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
         except ImportError:

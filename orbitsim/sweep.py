@@ -1,0 +1,632 @@
+"""Parameter sweeps (interfaces layer): a grid of scenario variants, each a full run.
+
+A sweep is a base scenario plus ``--param NAME=V1,V2`` / ``NAME=START:STOP:STEP`` axes; their
+cartesian product (or a seeded random sample of it) gives the points. Each point has a stable id
+(a hash of its parameter values) and its result is one row written atomically to
+``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again with the same arguments
+computes only the missing points. Points run inline (one worker), on a local spawn process pool,
+or on a Dask distributed cluster; the rows are identical in every case (same seeds, same code).
+
+The scheduling-policy benchmark (:func:`policy_benchmark`, :func:`confidence_table`) reuses the
+same point runner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from orbitsim.errors import InputError
+from orbitsim.io import write_text_atomic
+from orbitsim.model.scenario import Scenario, check_references, load_scenario
+from orbitsim.model.validation import describe_validation_error
+
+#: Parameters that are not scenario fields: economics inputs of the verdict.
+ECONOMICS_PARAMS = ("launch_price_usd_per_kg",)
+#: Scenario fields a sweep cannot vary.
+FIXED_FIELDS = ("base_dir",)
+#: Largest number of values one range may expand to.
+MAX_RANGE_VALUES = 10_000
+#: Columns of a point row that are not metrics.
+ID_COLUMN = "point_id"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SweepParam:
+    """One swept axis: a parameter name and its values (already parsed to the field's type)."""
+
+    name: str
+    values: tuple
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def sweepable_names() -> list[str]:
+    """Every name ``--param`` accepts: the scenario's fields and the economics parameters."""
+    fields = [name for name in Scenario.model_fields if name not in FIXED_FIELDS]
+    return fields + list(ECONOMICS_PARAMS)
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as a plain dict, ``base_dir`` included (absolute), ready to re-validate."""
+    data = scenario.model_dump(mode="json")
+    data["base_dir"] = str(Path(scenario.base_dir).resolve())
+    return data
+
+
+def _is_numeric(name: str) -> bool:
+    if name in ECONOMICS_PARAMS:
+        return True
+    return Scenario.model_fields[name].annotation in (int, float)
+
+
+def _coerce(name: str, raw: Any, base: dict[str, Any]) -> Any:
+    """``raw`` parsed by the type of parameter ``name`` (pydantic's rules); InputError if bad."""
+    if name in ECONOMICS_PARAMS:
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise InputError(f"{name}: expected a number, got {raw!r}", source="--param") from None
+        if not math.isfinite(value) or value < 0:
+            raise InputError(f"{name}: expected a finite number >= 0, got {raw!r}",
+                             source="--param")
+        return value
+    try:
+        scenario = Scenario.model_validate(base | {name: raw})
+    except ValidationError as exc:
+        problems = "; ".join(f"{path}: {msg}" for path, msg in describe_validation_error(exc))
+        raise InputError(problems, source="--param") from None
+    if name in ("constellation", "ground_network", "workload"):
+        check_references(scenario, "--param")
+    if name == "policy":
+        _check_policy(scenario)
+    return getattr(scenario, name)
+
+
+def _check_policy(scenario: Scenario) -> None:
+    """The scenario's policy must load (a registered name, module:Class or file.py:Class)."""
+    from orbitsim.policies.registry import get_policy
+
+    policy = scenario.policy
+    if ":" in policy and policy.split(":", 1)[0].endswith(".py"):
+        target, _, attribute = policy.partition(":")
+        policy = f"{scenario.path_of(target)}:{attribute}"
+    try:
+        get_policy(policy)
+    except InputError as exc:
+        raise InputError(f"policy: {exc.message}", source="--param") from None
+
+
+def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:
+    """``START:STOP:STEP`` -> the values from START to STOP inclusive (when on the grid)."""
+    start, stop, step = (_coerce(name, part.strip(), base) if name in ECONOMICS_PARAMS
+                         else _number(name, part.strip()) for part in text.split(":"))
+    if step == 0 or (stop - start) * step < 0:
+        raise InputError(f"{name}: range {text!r} never reaches its end (step {step})",
+                         source="--param")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_RANGE_VALUES:
+        raise InputError(f"{name}: range {text!r} has {count} values (at most "
+                         f"{MAX_RANGE_VALUES})", source="--param")
+    is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step))
+    raw = [start + i * step if is_int else round(start + i * step, 12) for i in range(count)]
+    return [_coerce(name, value, base) for value in raw]
+
+
+def _number(name: str, text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{name}: range bound {text!r} is not a number",
+                         source="--param") from None
+
+
+def parse_param(text: str, base: Scenario | dict[str, Any]) -> SweepParam:
+    """``NAME=V1,V2,...`` or ``NAME=START:STOP:STEP`` (numeric parameters, STOP inclusive).
+
+    Values are parsed and checked by the field's type against the base scenario, so a bad value
+    is an :class:`InputError` naming the parameter.
+    """
+    data = scenario_data(base) if isinstance(base, Scenario) else base
+    name, sep, values_text = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise InputError(f"expected NAME=V1,V2,... or NAME=START:STOP:STEP, got {text!r}",
+                         source="--param")
+    if name not in sweepable_names():
+        raise InputError(f"unknown parameter {name!r}; expected one of: "
+                         f"{', '.join(sweepable_names())}", source="--param")
+    if not values_text.strip():
+        raise InputError(f"{name}: no values", source="--param")
+    if _is_numeric(name) and values_text.count(":") == 2 and "," not in values_text:
+        values = _expand_range(name, values_text, data)
+    else:
+        values = [_coerce(name, part.strip(), data) for part in values_text.split(",")]
+    unique = list(dict.fromkeys(values))
+    return SweepParam(name, tuple(unique))
+
+
+def parse_params(texts: Iterable[str], base: Scenario | dict[str, Any]) -> list[SweepParam]:
+    params = [parse_param(text, base) for text in texts]
+    names = [p.name for p in params]
+    if not params:
+        raise InputError("give at least one --param NAME=V1,V2,...", source="--param")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"parameter given twice: {', '.join(duplicates)}", source="--param")
+    return params
+
+
+# --- points ---------------------------------------------------------------------------------
+
+
+def point_id(values: dict[str, Any]) -> str:
+    """Stable id of a point: 16 hex digits of the SHA-256 of its parameter values as JSON."""
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def grid_points(params: list[SweepParam]) -> list[dict[str, Any]]:
+    """The cartesian product of the axes, first axis slowest."""
+    names = [p.name for p in params]
+    return [dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(p.values for p in params))]
+
+
+def sample_points(points: list[dict[str, Any]], n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` points drawn without replacement from ``points`` (seeded), in grid order."""
+    if n < 1:
+        raise InputError(f"--sample must be >= 1, got {n}", field="sample")
+    if n >= len(points):
+        return list(points)
+    chosen = np.random.default_rng(seed).choice(len(points), size=n, replace=False)
+    return [points[i] for i in sorted(int(i) for i in chosen)]
+
+
+@lru_cache(maxsize=1)
+def _economics():
+    from orbitsim.analysis.economics import load_economics
+
+    return load_economics()
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def run_point(base: dict[str, Any], values: dict[str, Any],
+              hours: float | None = None) -> dict[str, Any]:
+    """Simulate one point; its row: ``point_id``, the parameters and the scalar metrics.
+
+    Top-level and picklable: runs in spawn workers and on Dask workers alike. Metrics are the
+    summary's scalars, ``latency_mean_s`` of the done jobs, and the economics verdict's costs
+    (with the point's ``launch_price_usd_per_kg`` if it sets one).
+    """
+    from orbitsim.sim.run import simulate
+
+    fields = {k: v for k, v in values.items() if k not in ECONOMICS_PARAMS}
+    data = dict(base)
+    if hours is not None:
+        data["hours"] = hours
+    scenario = Scenario.model_validate(data | fields)
+    run = simulate(scenario, workers=1)
+    row: dict[str, Any] = {ID_COLUMN: point_id(values), **values}
+    for key, value in run.summary.items():
+        scalar = _scalar(value)
+        if scalar is not None and key not in row:
+            row[key] = scalar
+    jobs = run.jobs
+    if {"status", "arrival_s", "finish_s"} <= set(jobs.columns):
+        done = jobs[jobs["status"] == "done"]
+        latency = (done["finish_s"] - done["arrival_s"]).to_numpy(dtype=float)
+        row["latency_mean_s"] = float(latency.mean()) if latency.size else math.nan
+    row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
+    return row
+
+
+def _verdict_metrics(run, launch_price_usd_per_kg: float | None) -> dict[str, float]:
+    from orbitsim.analysis.economics import verdict_from_summary
+
+    keys = ("launch_price_usd_per_kg", "orbit_usd_per_accelerator_hour",
+            "ground_usd_per_accelerator_hour", "break_even_launch_usd_per_kg",
+            "break_even_utilisation")
+    out = {f"verdict_{k}" if k == "launch_price_usd_per_kg" else k: math.nan for k in keys}
+    out["verdict_viable"] = math.nan
+    try:
+        verdict = verdict_from_summary(run.summary, run.inputs.hardware, run.inputs.n_nodes,
+                                       _economics(),
+                                       launch_price_usd_per_kg=launch_price_usd_per_kg,
+                                       n_stations=len(run.inputs.network.stations))
+    except InputError:
+        return out
+    data = verdict.to_dict()
+    for key in keys:
+        name = f"verdict_{key}" if key == "launch_price_usd_per_kg" else key
+        out[name] = math.nan if data.get(key) is None else float(data[key])
+    if data.get("viable") is not None:
+        out["verdict_viable"] = float(bool(data["viable"]))
+    return out
+
+
+# --- execution ------------------------------------------------------------------------------
+
+
+def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: float | None,
+            workers: int = 1, scheduler: str | None = None,
+            on_result: Callable[[str, dict[str, Any]], None]) -> None:
+    """Run ``tasks`` (``(id, base scenario data, values)``) and call ``on_result(id, row)`` in
+    this process as each finishes, in completion order.
+
+    ``scheduler`` (``tcp://host:port``): a Dask distributed cluster; else ``workers`` local
+    processes (spawn), or inline when ``workers == 1``.
+    """
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    if scheduler:
+        _execute_dask(tasks, hours, scheduler, on_result)
+    elif workers == 1:
+        for key, base, values in tasks:
+            on_result(key, run_point(base, values, hours))
+    else:
+        _execute_pool(tasks, hours, workers, on_result)
+
+
+def _execute_pool(tasks, hours, workers, on_result) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(max_workers=min(workers, max(len(tasks), 1)),
+                                   mp_context=context)
+    try:
+        futures = {executor.submit(run_point, base, values, hours): key
+                   for key, base, values in tasks}
+        for future in as_completed(futures):
+            on_result(futures[future], future.result())
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+def _execute_dask(tasks, hours, scheduler, on_result) -> None:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install 'orbitsim[dask]'",
+                         field="scheduler") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
+                         field="scheduler") from None
+    try:
+        futures = {}
+        for key, base, values in tasks:
+            future = client.submit(run_point, base, values, hours, pure=False,
+                                   key=f"orbitsim-point-{key}")
+            futures[future] = key
+        for future in as_completed(list(futures)):
+            on_result(futures[future], future.result())
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    finally:
+        client.close()
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did: its points' ids, which were computed now, and the combined table."""
+
+    out: Path
+    ids: list[str]
+    computed: list[str]
+    skipped: list[str]
+    table: Any  # pandas DataFrame, one row per point sorted by id
+    files: list[Path]
+
+
+def _manifest(base: dict[str, Any], hours: float | None) -> dict[str, Any]:
+    return {"scenario": base, "hours": hours}
+
+
+def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    path = out / "sweep.json"
+    if path.is_file():
+        try:
+            existing = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            existing = None
+        if existing != manifest:
+            raise InputError("this folder holds a sweep of another scenario or --hours; use "
+                             "another --out (or delete it)", source=out)
+    else:
+        write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def point_path(out: Path, key: str) -> Path:
+    return Path(out) / "points" / f"{key}.parquet"
+
+
+def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Path, *,
+              hours: float | None = None, workers: int = 1, scheduler: str | None = None,
+              sample: int | None = None, sample_seed: int = 0,
+              progress: ProgressCallback | None = None) -> SweepResult:
+    """Run (or resume) a sweep into ``out``; returns the combined table (not yet plotted).
+
+    ``progress(done, total)`` is called once before the first point and after each point.
+    """
+    import pandas as pd
+
+    from orbitsim.results import write_parquet
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if hours is not None and not hours > 0:
+        raise InputError(f"must be positive, got {hours}", field="hours")
+    out = Path(out)
+    base = scenario_data(scenario)
+    points = grid_points(params)
+    if sample is not None:
+        points = sample_points(points, sample, sample_seed)
+    ids = [point_id(values) for values in points]
+    out.mkdir(parents=True, exist_ok=True)
+    _check_manifest(out, _manifest(base, hours))
+    todo = [(key, base, values) for key, values in zip(ids, points, strict=True)
+            if not point_path(out, key).is_file()]
+    skipped = [key for key in ids if point_path(out, key).is_file()]
+    report = progress or (lambda done, total: None)
+    done = len(skipped)
+    report(done, len(ids))
+    computed: list[str] = []
+
+    def on_result(key: str, row: dict[str, Any]) -> None:
+        nonlocal done
+        write_parquet(pd.DataFrame([row]), point_path(out, key))
+        computed.append(key)
+        done += 1
+        report(done, len(ids))
+
+    execute(todo, hours=hours, workers=workers, scheduler=scheduler, on_result=on_result)
+    table = read_points(out, ids)
+    files = [write_parquet(table, out / "sweep.parquet")]
+    return SweepResult(out=out, ids=ids, computed=computed, skipped=skipped, table=table,
+                       files=files)
+
+
+def read_points(out: str | Path, ids: Iterable[str]):
+    """The rows of the given points (one Parquet file each) as one DataFrame sorted by id."""
+    import pandas as pd
+
+    frames = [pd.read_parquet(point_path(Path(out), key)) for key in sorted(set(ids))]
+    if not frames:
+        return pd.DataFrame(columns=[ID_COLUMN])
+    return pd.concat(frames, ignore_index=True).sort_values(ID_COLUMN, ignore_index=True)
+
+
+# --- figures and the HTML summary -----------------------------------------------------------
+
+
+def axis_label(name: str) -> str:
+    """A column name with its unit, read from the name's suffix (``latency_p50_s [s]``)."""
+    units = (("usd_per_accelerator_hour", "USD per accelerator-hour"), ("_usd_per_kg", "USD/kg"),
+             ("accelerator_hours", "accelerator-hours"), ("hours", "h"), ("_wh", "Wh"),
+             ("_km", "km"), ("_s", "s"), ("utilisation", "fraction of capacity"),
+             ("bytes_", "bytes"), ("jobs_", "jobs"), ("deadline_misses", "jobs"))
+    for key, unit in units:
+        if name.endswith(key) or (key.endswith("_") and name.startswith(key)):
+            return f"{name} [{unit}]"
+    return name
+
+
+def plot_metric(table, param: str, metric: str, path: Path) -> Path:
+    """PNG of ``metric`` against ``param``: every point, and the mean over the other axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from orbitsim.io import atomic_path
+
+    frame = table[[param, metric]].copy()
+    numeric = (frame[param].dtype.kind in "if")
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
+    means = frame.groupby(param, sort=True)[metric].mean()
+    if numeric:
+        ax.scatter(frame[param], frame[metric], s=18, alpha=0.6, label="points")
+        ax.plot(means.index, means.to_numpy(), marker="o", color="C1", label="mean")
+    else:
+        labels = [str(v) for v in means.index]
+        position = {value: i for i, value in enumerate(means.index)}
+        ax.scatter(frame[param].map(position), frame[metric], s=18, alpha=0.6, label="points")
+        ax.scatter(range(len(labels)), means.to_numpy(), marker="D", s=40, color="C1",
+                   label="mean")
+        ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
+    ax.set_xlabel(axis_label(param))
+    ax.set_ylabel(axis_label(metric))
+    ax.set_title(f"{metric} against {param} ({len(frame)} points)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def write_summary_html(table, params: list[SweepParam], metric: str, pngs: list[Path],
+                       path: Path, *, title: str) -> Path:
+    """A self-contained HTML page: the points' table and the PNGs embedded as data URIs."""
+    import base64
+    import html
+
+    columns = [ID_COLUMN, *(p.name for p in params)]
+    extra = [metric, "jobs_total", "jobs_done", "utilisation", "latency_mean_s",
+             "deadline_misses", "orbit_usd_per_accelerator_hour"]
+    columns += [c for c in dict.fromkeys(extra) if c in table.columns and c not in columns]
+    body = table[columns].to_html(index=False, escape=True, float_format=lambda v: f"{v:.4g}",
+                                  border=0, classes="points")
+    images = "\n".join(
+        f'<figure><img alt="{html.escape(png.stem)}" src="data:image/png;base64,'
+        f'{base64.b64encode(png.read_bytes()).decode("ascii")}"></figure>' for png in pngs)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table.points{{border-collapse:collapse}}
+table.points td,table.points th{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}}
+img{{max-width:100%}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>{len(table)} points; metric <code>{html.escape(metric)}</code>. All columns are in
+<code>sweep.parquet</code>.</p>
+{images}
+{body}
+</body></html>
+"""
+    return write_text_atomic(path, page)
+
+
+def write_figures(result: SweepResult, params: list[SweepParam], metric: str,
+                  title: str) -> list[Path]:
+    """One PNG per swept parameter and ``summary.html``; InputError if ``metric`` is unknown."""
+    table = result.table
+    if metric not in table.columns or table[metric].dtype.kind not in "ifb":
+        numeric = [c for c in table.columns if table[c].dtype.kind in "if"
+                   and c not in {p.name for p in params}]
+        raise InputError(f"unknown metric {metric!r} (the results are kept); expected one of: "
+                         f"{', '.join(numeric)}", field="metric")
+    pngs = [plot_metric(table, p.name, metric, result.out / f"{metric}_vs_{p.name}.png")
+            for p in params]
+    html_path = write_summary_html(table, params, metric, pngs, result.out / "summary.html",
+                                   title=title)
+    return [*pngs, html_path]
+
+
+# --- the scheduling-policy benchmark --------------------------------------------------------
+
+#: Two-sided 95 % quantiles of Student's t by degrees of freedom (1..30), then 40, 60, 120.
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t95(dof: int) -> float:
+    """Two-sided 95 % Student-t quantile (tables, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2)."""
+    if dof < 1:
+        return math.nan
+    if dof <= 30:
+        return _T95[dof - 1]
+    for limit, value in ((40, 2.021), (60, 2.000), (120, 1.980)):
+        if dof <= limit:
+            return value
+    return 1.960
+
+
+def confidence_table(frame, by: list[str], metrics: list[str]):
+    """Per group of ``by``: ``n`` and, for each metric, ``<metric>_mean`` and ``<metric>_ci95``
+    (half-width of the 95 % t-interval of the mean, ``t * s / sqrt(n)``; NaN for n = 1)."""
+    import pandas as pd
+
+    rows = []
+    for key, group in frame.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key, strict=True))
+        row["n"] = len(group)
+        for metric in metrics:
+            values = group[metric].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            n = values.size
+            row[f"{metric}_mean"] = float(values.mean()) if n else math.nan
+            row[f"{metric}_ci95"] = (t95(n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
+                                     if n > 1 else math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def policy_benchmark(scenarios: dict[str, Scenario], policies: list[str], seeds: list[int], *,
+                     workers: int = 1, progress: ProgressCallback | None = None):
+    """Every policy on every scenario with every seed: one row per run (columns ``scenario``,
+    ``policy``, ``seed`` and the metrics of :func:`run_point`)."""
+    import pandas as pd
+
+    tasks, labels = [], {}
+    for label, scenario in scenarios.items():
+        base = scenario_data(scenario)
+        for policy in policies:
+            for seed in seeds:
+                values = {"policy": policy, "seed": seed}
+                key = f"{label}/{point_id(values)}"
+                tasks.append((key, base, values))
+                labels[key] = label
+    rows: dict[str, dict] = {}
+    report = progress or (lambda done, total: None)
+    report(0, len(tasks))
+
+    def on_result(key: str, row: dict[str, Any]) -> None:
+        rows[key] = {"scenario": labels[key], **row}
+        report(len(rows), len(tasks))
+
+    execute(tasks, hours=None, workers=workers, on_result=on_result)
+    frame = pd.DataFrame([rows[key] for key, _, _ in tasks])
+    return frame.drop(columns=[ID_COLUMN])
+
+
+def plot_policy_benchmark(table, metrics: list[str], path: Path) -> Path:
+    """One panel per metric: the mean of each policy per scenario with 95 % CI error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from orbitsim.io import atomic_path
+
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    policies = list(dict.fromkeys(table["policy"]))
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(policies) + 2),
+                                                       2.6 * len(metrics)), dpi=100,
+                             squeeze=False)
+    width = 0.8 / max(len(scenarios), 1)
+    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+        for i, scenario in enumerate(scenarios):
+            part = table[table["scenario"] == scenario].set_index("policy").reindex(policies)
+            x = np.arange(len(policies)) + (i - (len(scenarios) - 1) / 2) * width
+            ax.errorbar(x, part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0.0),
+                        fmt="o", capsize=3, label=scenario)
+        ax.set_xticks(range(len(policies)), policies, rotation=20, fontsize="small")
+        ax.set_ylabel(axis_label(metric), fontsize="small")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize="small")
+    axes[0, 0].set_title("scheduling policies: mean and 95 % confidence interval over seeds")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return Path(path)

@@ -1,0 +1,60 @@
+"""``orbitsim bench``: the suite's quickest module through the CLI, and the policy benchmark on a
+tiny case (the full ``orbitsim bench --quick`` takes minutes: not run here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orbitsim.cli import main
+from orbitsim.commands.bench import benchmark_modules, import_benchmarks
+from orbitsim.model.scenario import load_scenario
+from orbitsim.sweep import confidence_table, plot_policy_benchmark, policy_benchmark
+
+USER_POLICY = '''
+from orbitsim.policies.base import Policy
+
+
+class LastNode(Policy):
+    """Every job on the last candidate node."""
+
+    def choose(self, job, view):
+        return len(view) - 1
+'''
+
+
+def run_cli(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    return exit_info.value.code
+
+
+def test_suite_modules_are_found():
+    names = list(benchmark_modules(import_benchmarks()))
+    assert names[:4] == ["geometry", "contacts", "physics", "simulation"]
+    assert "coverage" in names
+
+
+def test_bench_geometry_quick_prints_its_table(capsys):
+    assert run_cli(["bench", "geometry", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "ratio orbitsim / raw sgp4" in out and "speed-up over Skyfield" in out
+
+
+def test_unknown_benchmark_exits_2(capsys):
+    assert run_cli(["bench", "no-such-bench"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown benchmark" in err
+
+
+def test_policy_benchmark_with_a_user_policy(tmp_path):
+    path = tmp_path / "my_policy.py"
+    path.write_text(USER_POLICY)
+    demo = load_scenario("starcloud-demo").model_copy(update={"hours": 0.25})
+    runs = policy_benchmark({"demo": demo}, ["fifo", f"{path}:LastNode"], [1, 2], workers=1)
+    assert len(runs) == 4 and set(runs["seed"]) == {1, 2}
+    metrics = ["jobs_done", "latency_mean_s", "utilisation", "deadline_misses"]
+    table = confidence_table(runs, ["scenario", "policy"], metrics)
+    assert list(table["n"]) == [2, 2]
+    assert (table["jobs_done_ci95"] >= 0).all()
+    png = plot_policy_benchmark(table, metrics, tmp_path / "policies.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

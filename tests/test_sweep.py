@@ -1,0 +1,167 @@
+"""Sweeps: same table with 1 worker, 2 processes and a Dask LocalCluster; resume after a kill;
+bad --param input; the policy-benchmark statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orbitsim.cli import main
+from orbitsim.errors import InputError
+from orbitsim.model.scenario import load_scenario
+from orbitsim.sweep import (
+    confidence_table,
+    grid_points,
+    parse_param,
+    parse_params,
+    point_id,
+    point_path,
+    run_sweep,
+    sample_points,
+    t95,
+)
+
+HOURS = 0.5
+PARAMS = ("policy=fifo,round-robin", "seed=1:2:1")
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_scenario("starcloud-demo")
+
+
+@pytest.fixture(scope="module")
+def params(base):
+    return parse_params(PARAMS, base)
+
+
+@pytest.fixture(scope="module")
+def clean(base, params, tmp_path_factory):
+    """A clean 4-point sweep with one worker (in process)."""
+    return run_sweep(base, params, tmp_path_factory.mktemp("clean"), hours=HOURS, workers=1)
+
+
+def test_grid_ids_and_clean_run(clean):
+    assert len(clean.ids) == 4 and len(set(clean.ids)) == 4
+    assert sorted(clean.computed) == sorted(clean.ids) and clean.skipped == []
+    table = clean.table
+    assert list(table["point_id"]) == sorted(clean.ids)
+    assert set(table["policy"]) == {"fifo", "round-robin"} and set(table["seed"]) == {1, 2}
+    assert (table["hours"] == HOURS).all()
+    assert (table["jobs_total"] == table["jobs_done"] + table["jobs_failed"]
+            + table["jobs_pending"]).all()
+    assert table["accelerator_hours"].gt(0).all()
+    on_disk = pd.read_parquet(clean.out / "sweep.parquet")
+    pd.testing.assert_frame_equal(on_disk, table)
+
+
+def test_two_processes_give_the_same_table(clean, base, params, tmp_path):
+    result = run_sweep(base, params, tmp_path, hours=HOURS, workers=2)
+    pd.testing.assert_frame_equal(result.table, clean.table)
+
+
+def test_dask_local_cluster_gives_the_same_table(clean, base, params, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        result = run_sweep(base, params, tmp_path, hours=HOURS,
+                           scheduler=cluster.scheduler_address)
+    assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    pd.testing.assert_frame_equal(result.table, clean.table)
+
+
+def test_resume_recomputes_only_the_missing_points(clean, base, params, tmp_path):
+    import shutil
+
+    shutil.copytree(clean.out, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "sweep.parquet").unlink()
+    killed = sorted(clean.ids)[:2]  # as if the run had been killed before these two finished
+    for key in killed:
+        point_path(tmp_path, key).unlink()
+    kept = {key: point_path(tmp_path, key).stat().st_mtime_ns
+            for key in clean.ids if key not in killed}
+    result = run_sweep(base, params, tmp_path, hours=HOURS, workers=1)
+    assert sorted(result.computed) == killed
+    assert sorted(result.skipped) == sorted(kept)
+    assert {k: point_path(tmp_path, k).stat().st_mtime_ns for k in kept} == kept
+    assert sorted(p.stem for p in (tmp_path / "points").glob("*.parquet")) == sorted(clean.ids)
+    assert not list((tmp_path / "points").glob(".*partial"))
+    pd.testing.assert_frame_equal(result.table, clean.table)
+    again = run_sweep(base, params, tmp_path, hours=HOURS, workers=1)
+    assert again.computed == [] and len(again.table) == 4
+
+
+def test_resume_refuses_another_scenario(clean, base, params):
+    with pytest.raises(InputError, match="another scenario"):
+        run_sweep(base, params, clean.out, hours=2 * HOURS)
+
+
+def test_cli_sweep_writes_dataset_figures_and_html(tmp_path, capsys):
+    out = tmp_path / "cli"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "starcloud-demo", "--param", "launch_price_usd_per_kg=100,1000",
+              "--hours", "0.25", "--out", str(out)])
+    assert exit_info.value.code == 0
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert list(table["launch_price_usd_per_kg"]) == sorted(table["launch_price_usd_per_kg"],
+                                                           key=lambda v: point_id(
+                                                               {"launch_price_usd_per_kg": v}))
+    assert (table["verdict_launch_price_usd_per_kg"] == table["launch_price_usd_per_kg"]).all()
+    cheap, dear = (table.set_index("launch_price_usd_per_kg")
+                   .loc[[100.0, 1000.0], "orbit_usd_per_accelerator_hour"])
+    assert dear > cheap  # a dearer launch costs more per accelerator-hour
+    png = out / "accelerator_hours_vs_launch_price_usd_per_kg.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = (out / "summary.html").read_text()
+    assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
+    assert "2 run, 0 already done" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("param, message", [
+    ("altitude=1,2", "unknown parameter 'altitude'"),
+    ("seed=one,two", "seed"),
+    ("isl=laser", "isl"),
+    ("hours=1:0:1", "never reaches"),
+    ("policy", "expected NAME="),
+    ("workload=no-such-workload", "workload"),
+    ("policy=fifo,no-such-policy", "unknown policy"),
+])
+def test_bad_param_exits_2_with_one_line(param, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "starcloud-demo", "--param", param, "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_parse_values_by_field_type(base):
+    assert parse_param("seed=3,1,3", base).values == (3, 1)
+    assert parse_param("hours=0.5:1.5:0.5", base).values == (0.5, 1.0, 1.5)
+    assert parse_param("seed=0:10:5", base).values == (0, 5, 10)
+    assert parse_param("physics=true,false", base).values == (True, False)
+    assert parse_param("isl=none,grid", base).values == ("none", "grid")
+    assert parse_param("launch_price_usd_per_kg=10:30:10", base).values == (10.0, 20.0, 30.0)
+
+
+def test_grid_and_sample(base):
+    params = parse_params(["seed=1:5:1", "policy=fifo,round-robin"], base)
+    points = grid_points(params)
+    assert len(points) == 10 and points[0] == {"seed": 1, "policy": "fifo"}
+    sample = sample_points(points, 4, seed=7)
+    assert sample == sample_points(points, 4, seed=7) and len(sample) == 4
+    assert all(p in points for p in sample) and len({point_id(p) for p in sample}) == 4
+    assert point_id({"a": 1, "b": "x"}) == point_id({"b": "x", "a": 1})
+
+
+def test_confidence_interval_against_closed_form():
+    frame = pd.DataFrame({"policy": ["a"] * 4 + ["b"], "x": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    table = confidence_table(frame, ["policy"], ["x"]).set_index("policy")
+    # mean 2.5, s = sqrt(5/3), t(0.975, 3) = 3.182 (Student's table)
+    assert table.loc["a", "x_mean"] == pytest.approx(2.5)
+    assert table.loc["a", "x_ci95"] == pytest.approx(3.182 * math.sqrt(5 / 3) / 2, rel=1e-9)
+    assert np.isnan(table.loc["b", "x_ci95"]) and table.loc["b", "n"] == 1
+    assert t95(1) == pytest.approx(12.706) and t95(10_000) == pytest.approx(1.96)
