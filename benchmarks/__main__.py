@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-MODULES = ("bench_geometry", "bench_contacts", "bench_physics", "bench_simulation")
+MODULES = ("bench_geometry", "bench_contacts", "bench_physics", "bench_simulation",
+           "bench_coverage")
 
 
 def main(argv: list[str] | None = None) -> None:

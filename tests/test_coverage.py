@@ -121,6 +121,22 @@ def test_counts_equal_a_brute_force_elevation_test(alt_km, inc_deg, mask_deg, ce
     np.testing.assert_array_equal(counts, brute)
 
 
+@pytest.mark.parametrize(("alt_km", "inc_deg", "mask_deg"),
+                         [(550.0, 53.0, 25.0), (800.0, 97.6, 10.0), (1200.0, 30.0, 40.0)])
+def test_global_mean_in_view_equals_the_sum_of_cap_areas(alt_km, inc_deg, mask_deg):
+    """Conservation: averaged over the sphere, the number in view is Σ (1 − cos λ_i)/2 over
+    satellites (each cap's share of the sphere, λ_i from its geodetic altitude at each step),
+    whatever their layout. Within 1 % (cell discretisation, ellipsoid)."""
+    shell = walker_delta(alt_km, inc_deg, planes=6, per_plane=5, phasing=1)
+    grid = time_grid("2026-03-20T00:00:00Z", hours=2, step_s=120)
+    cap = cap_half_angle_rad(propagate(shell, grid).alt_km, mask_deg)
+    expected = np.sum((1.0 - np.cos(cap)) / 2.0, axis=0).mean()
+    result = coverage(shell, grid, min_elevation_deg=mask_deg, cell_deg=2.0)
+    measured = np.average(result.mean_in_view.mean(axis=1),
+                          weights=np.cos(np.radians(result.lat_deg)))
+    assert measured == pytest.approx(expected, rel=0.01)
+
+
 def test_sgp4_errors_and_nan_positions_count_as_not_visible():
     good = _static_chunk(0.0, 0.0, 550.0, n_times=3)
     bad = _static_chunk(0.0, 0.0, 550.0, n_times=3)
