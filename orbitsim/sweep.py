@@ -235,7 +235,7 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
     if hours is not None:
         data["hours"] = hours
     scenario = Scenario.model_validate(data | fields)
-    run = simulate(scenario, workers=1)
+    run = simulate(scenario, workers=1, reuse_geometry=True)
     row: dict[str, Any] = {ID_COLUMN: point_id(values), **values}
     for key, value in run.summary.items():
         scalar = _scalar(value)

@@ -165,3 +165,30 @@ def test_confidence_interval_against_closed_form():
     assert table.loc["a", "x_ci95"] == pytest.approx(3.182 * math.sqrt(5 / 3) / 2, rel=1e-9)
     assert np.isnan(table.loc["b", "x_ci95"]) and table.loc["b", "n"] == 1
     assert t95(1) == pytest.approx(12.706) and t95(10_000) == pytest.approx(1.96)
+
+
+def test_a_sweep_killed_midway_and_resumed_loses_and_duplicates_nothing(clean, tmp_path):
+    """The real thing: SIGKILL the CLI once the first point is on disk, run it again."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "orbitsim", "sweep", "starcloud-demo", "--hours", str(HOURS),
+               "--out", str(tmp_path)] + [arg for p in PARAMS for arg in ("--param", p)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    points = tmp_path / "points"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(points.glob("*.parquet")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = sorted(p.stem for p in points.glob("*.parquet"))
+    assert 1 <= len(finished) < 4  # killed midway, after at least one point
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{4 - len(finished)} run, {len(finished)} already done" in " ".join(
+        resumed.stdout.split())
+    assert sorted(p.stem for p in points.glob("*.parquet")) == sorted(clean.ids)
+    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    pd.testing.assert_frame_equal(table, clean.table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,12 +37,32 @@ class RunResult:
         return self.result.nodes
 
 
+_PREPARED: dict[tuple, SimInputs] = {}
+_PREPARED_MAX = 2
+
+
+def _prepared(key: tuple, build: Callable[[], SimInputs]) -> SimInputs:
+    """Prepared inputs for ``key``, computed once per process and handed out as copies whose
+    mutable part (the node physics, advanced by a run) is fresh."""
+    cached = _PREPARED.get(key)
+    if cached is None:
+        cached = build()
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.pop(next(iter(_PREPARED)))
+        _PREPARED[key] = cached
+    return dataclasses.replace(cached, nodes=copy.deepcopy(cached.nodes))
+
+
 def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int | None = None,
              policy: str | None = None, workers: int = 1,
-             progress: Callable[[str, float], None] | None = None) -> RunResult:
+             progress: Callable[[str, float], None] | None = None,
+             reuse_geometry: bool = False) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file).
 
-    ``hours``, ``seed`` and ``policy`` override the scenario's own values.
+    ``hours``, ``seed`` and ``policy`` override the scenario's own values. With
+    ``reuse_geometry`` the geometry, node physics, contact plan and fault times are computed once
+    per process for runs that differ only in what does not change them (policy, workload,
+    economics), as the points of a sweep do.
 
     >>> run = simulate("starcloud-demo", hours=2)
     >>> run.summary["jobs_total"] == run.summary["jobs_done"] + run.summary["jobs_failed"] \\
@@ -71,9 +93,19 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     policy_object = get_policy(policy_name)
     grid = scenario.time_grid()
     report("geometry", 0.0)
-    inputs = prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
-                            isl=scenario.isl, physics=scenario.physics, faults=scenario.faults,
-                            workers=workers, record_history=len(constellation) <= 1000)
+    def build() -> SimInputs:
+        return prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
+                              isl=scenario.isl, physics=scenario.physics,
+                              faults=scenario.faults, workers=workers,
+                              record_history=len(constellation) <= 1000)
+
+    if reuse_geometry:
+        key = (scenario.path_of(scenario.constellation), hardware_name,
+               scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
+               scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults)
+        inputs = _prepared(key, build)
+    else:
+        inputs = build()
     report("geometry", 1.0)
     start = scenario.time_grid().start_utc
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed,
