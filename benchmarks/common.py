@@ -27,6 +27,28 @@ def median_time(func: Callable[[], object], repeats: int = 5, warmup: int = 1) -
     return statistics.median(times)
 
 
+def interleaved(reference: Callable[[], object], ours: Callable[[], object],
+                repeats: int = 5) -> tuple[float, float, float]:
+    """Time ``reference`` and ``ours`` alternately (A B A B ...) after one warm-up of each.
+
+    Returns the median time of each and the median of the per-repeat ratios ours/reference:
+    alternating keeps both inside the same moments of a noisy shared machine.
+    """
+    reference()
+    ours()
+    ref_times, our_times, ratios = [], [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reference()
+        middle = time.perf_counter()
+        ours()
+        end = time.perf_counter()
+        ref_times.append(middle - start)
+        our_times.append(end - middle)
+        ratios.append((end - middle) / (middle - start))
+    return statistics.median(ref_times), statistics.median(our_times), statistics.median(ratios)
+
+
 def machine() -> str:
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,15 @@ class GridContext:
 
     @staticmethod
     def of(grid: TimeGrid) -> GridContext:
+        """The context of ``grid``, computed once per grid object (grids are immutable)."""
+        context = _CONTEXTS.get(grid)
+        if context is None:
+            context = GridContext._compute(grid)
+            _CONTEXTS[grid] = context
+        return context
+
+    @staticmethod
+    def _compute(grid: TimeGrid) -> GridContext:
         from orbitsim.geometry.sun import sun_ecef_fast_km
 
         ut1_whole, ut1_fraction = grid.jd_ut1
@@ -55,6 +65,9 @@ class GridContext:
             omega_rad_s=earth_rotation_rad_s(ut1_whole, ut1_fraction),
             sun_ecef_km=sun_ecef_fast_km(grid),
         )
+
+
+_CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(eq=False)
