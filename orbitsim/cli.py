@@ -48,6 +48,18 @@ def _register() -> None:
     _REGISTERED = True
 
 
+def _resume_hint(argv: list[str] | None) -> str:
+    """How to resume the interrupted command: a sweep continues, anything else starts over."""
+    args = sys.argv[1:] if argv is None else argv
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command == "sweep":
+        return ("run the same command again to continue: the points already written are "
+                "kept and only the missing ones are run")
+    if command == "run":
+        return "run the same command again to rerun it (a run starts over)"
+    return "run the same command again"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``orbitsim`` script and of ``python -m orbitsim``."""
     _register()
@@ -63,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
                   markup=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err.print("interrupted: no output was half-written; run the same command again.")
+        err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
         sys.exit(130)
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("ORBITSIM_DEBUG"):

@@ -13,6 +13,15 @@ A scenario TOML file::
     hours = 24.0
     step_s = 60.0
     seed = 42
+
+Optional injected faults, deterministic, for tests and what-if studies (times in s since
+``start_utc``)::
+
+    fail_nodes = [{node = 3, at_s = 3600}]     # permanent failure of node 3 at t = 1 h
+    station_outages = [{station = "Svalbard", start_s = 0, end_s = 7200}]  # no passes then
+
+A failed node takes the engine's permanent-failure path (its jobs are requeued, or failed with
+``faults_destroy_jobs``); a station outage trims that station's passes to outside the window.
 """
 
 from __future__ import annotations
@@ -21,12 +30,37 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from orbitsim import resources
 from orbitsim.errors import InputError
 from orbitsim.model.timegrid import TimeGrid, parse_utc, time_grid
 from orbitsim.model.validation import read_toml, validate_model
+
+
+class NodeFailure(BaseModel):
+    """A permanent failure of node ``node`` (index in the constellation) at ``at_s``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node: int = Field(ge=0)
+    at_s: float = Field(ge=0)
+
+
+class StationOutage(BaseModel):
+    """Station ``station`` (name) unavailable from ``start_s`` to ``end_s`` (s since start)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    station: str = Field(min_length=1)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
 
 
 class Scenario(BaseModel):
@@ -49,6 +83,8 @@ class Scenario(BaseModel):
     physics: bool = True  # power and thermal limits (off: nodes always at full power)
     faults: bool = True  # single-event interrupts and permanent failures
     faults_destroy_jobs: bool = False  # a permanent failure fails its jobs instead of requeueing
+    fail_nodes: tuple[NodeFailure, ...] = ()  # injected permanent node failures
+    station_outages: tuple[StationOutage, ...] = ()  # injected station outages
     base_dir: str = Field(default=".", exclude=True)
 
     @field_validator("start_utc", mode="before")

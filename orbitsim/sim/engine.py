@@ -286,9 +286,11 @@ class Simulation:
                 queue.extend(remaining)
 
     def _start(self, j: int, node: NodeAgent, accelerators: int) -> None:
-        event = self.env.event()
+        # The job's process waits on one event: it succeeds when the job's work is done (or
+        # with REQUEUE when its node fails).
         running = RunningJob(j, accelerators, self.job_work[j], self.done_flop[j],
-                             self.job_mfu[j], self.env.now, self.job_checkpoint[j], event)
+                             self.job_mfu[j], self.env.now, self.job_checkpoint[j],
+                             self._waiting[j])
         self._running[j] = (node, running)
         self.node[j] = node.index
         if math.isnan(self.start[j]):
@@ -297,7 +299,6 @@ class Simulation:
         node.start(running)
         self.free_acc[node.index] = node.free
         self.free_in_group[node.group] -= accelerators
-        self._started[j].succeed(node)
 
     def _released(self, node: NodeAgent, job: RunningJob) -> None:
         self.free_acc[node.index] = node.free
@@ -342,14 +343,13 @@ class Simulation:
         self.ready[j] = env.now
         while True:
             self.stage[j] = "queue"
-            self._started[j] = env.event()
+            self._waiting[j] = env.event()
             if self.queues[g] or not self._try_start(j, g):
                 self.queues[g].append(j)
-            node = yield self._started[j]
-            _, running = self._running[j]
-            result = yield running.event
+            result = yield self._waiting[j]
+            node, running = self._running.pop(j)
+            del self._waiting[j]
             self._collect(j, running)
-            del self._running[j]
             if result is not REQUEUE:
                 break
             if self.faults_destroy_jobs:
@@ -433,7 +433,7 @@ class Simulation:
     def run(self, progress: Callable[[float], None] | None = None, steps: int = 100) -> SimResult:
         env = self.env
         n = len(self.job_arrival)
-        self._started: dict[int, simpy.Event] = {}
+        self._waiting: dict[int, simpy.Event] = {}
         self.lost = [False] * n
         env.process(self._arrivals())
         env.process(self._fault_driver())

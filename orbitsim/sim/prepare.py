@@ -57,11 +57,79 @@ def isl_groups(constellation: Constellation, mode: str) -> np.ndarray:
     return groups
 
 
+def apply_station_outages(contacts: pd.DataFrame, station_names: list[str],
+                          outages) -> pd.DataFrame:
+    """Contact rows with each outage's window cut out of its station's passes.
+
+    ``outages``: items with ``station`` (name), ``start_s``, ``end_s``. A pass that straddles a
+    window keeps its pieces before and after it, each with the pass's mean rate
+    (``bytes_capacity`` scaled by the kept fraction of ``duration_s``). Raises ``InputError``
+    for an unknown station name.
+    """
+    from orbitsim.errors import InputError
+
+    if not outages:
+        return contacts
+    frame = contacts
+    for outage in outages:
+        if outage.station not in station_names:
+            raise InputError(f"no station named {outage.station!r} in the ground network "
+                             f"(stations: {', '.join(station_names)})", field="station_outages")
+        hit = ((frame["station"] == outage.station) & (frame["start_s"] < outage.end_s)
+               & (frame["end_s"] > outage.start_s)).to_numpy()
+        if not hit.any():
+            continue
+        rows = frame[hit]
+        pieces = [frame[~hit]]
+        for lo, hi in ((rows["start_s"], np.minimum(rows["end_s"], outage.start_s)),
+                       (np.maximum(rows["start_s"], outage.end_s), rows["end_s"])):
+            keep = (hi - lo).to_numpy() > 0
+            if not keep.any():
+                continue
+            piece = rows[keep].copy()
+            kept_s = (hi - lo).to_numpy()[keep]
+            full_s = piece["duration_s"].to_numpy(dtype=float)
+            fraction = np.divide(kept_s, full_s, out=np.zeros_like(kept_s), where=full_s > 0)
+            piece["start_s"] = lo.to_numpy()[keep]
+            piece["end_s"] = hi.to_numpy()[keep]
+            piece["duration_s"] = kept_s
+            piece["bytes_capacity"] = piece["bytes_capacity"].to_numpy(dtype=float) * fraction
+            pieces.append(piece)
+        frame = pd.concat(pieces, ignore_index=True)
+    order = np.lexsort((frame["station_index"].to_numpy(), frame["sat_index"].to_numpy(),
+                        frame["start_s"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def inject_node_failures(faults: NodeFaults | None, n_nodes: int, failures,
+                         recovery_s: float) -> NodeFaults | None:
+    """Fault times with each injected failure (items with ``node``, ``at_s``) as a permanent
+    failure at ``min(drawn, at_s)``. Raises ``InputError`` for a node index out of range."""
+    from orbitsim.errors import InputError
+
+    if not failures:
+        return faults
+    if faults is None:
+        faults = NodeFaults([np.empty(0) for _ in range(n_nodes)], np.full(n_nodes, np.inf),
+                            recovery_s)
+    failure_s = faults.failure_s.astype(float).copy()
+    for failure in failures:
+        if failure.node >= n_nodes:
+            raise InputError(f"node {failure.node} does not exist (the constellation has "
+                             f"{n_nodes} nodes, 0..{n_nodes - 1})", field="fail_nodes")
+        failure_s[failure.node] = min(failure_s[failure.node], failure.at_s)
+    return NodeFaults(faults.sefi_s, failure_s, faults.recovery_s)
+
+
 def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardware: NodeHardware,
                    grid: TimeGrid, *, seed: int, isl: str = "grid", physics: bool = True,
                    faults: bool = True, workers: int = 1,
-                   record_history: bool = True) -> SimInputs:
+                   record_history: bool = True, fail_nodes=(),
+                   station_outages=()) -> SimInputs:
     """Geometry -> node physics, contacts, ISL groups and fault times.
+
+    ``fail_nodes`` and ``station_outages`` inject deterministic faults (see
+    :func:`inject_node_failures` and :func:`apply_station_outages`).
 
     Fault times come from their own child of ``SeedSequence(seed)`` so that the jobs and the
     faults of a scenario are independent and reproducible.
@@ -86,7 +154,10 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
                 failures.append(drawn.failure_s)
     fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s)
                    if faults and failures else None)
+    fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
+                                       hardware.radiation.sefi_recovery_s)
     contacts = contact_windows(constellation, network, grid, workers=workers, seed=seed)
+    contacts = apply_station_outages(contacts, list(network.names), station_outages)
     return SimInputs(constellation=constellation, grid=grid, hardware=hardware, network=network,
                      nodes=nodes, contacts=contacts, group_of_node=isl_groups(constellation, isl),
                      faults=fault_times, operator=getattr(constellation, "name", "operator"))

@@ -97,12 +97,15 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         return prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
                               isl=scenario.isl, physics=scenario.physics,
                               faults=scenario.faults, workers=workers,
-                              record_history=len(constellation) <= 1000)
+                              record_history=len(constellation) <= 1000,
+                              fail_nodes=scenario.fail_nodes,
+                              station_outages=scenario.station_outages)
 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation), hardware_name,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
-               scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults)
+               scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
+               scenario.fail_nodes, scenario.station_outages)
         inputs = _prepared(key, build)
     else:
         inputs = build()
@@ -113,4 +116,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
                             faults_destroy_jobs=scenario.faults_destroy_jobs)
     result = simulation.run(progress=lambda f: report("simulation", f))
-    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summarise(result))
+    summary = summarise(result)
+    # Injected faults and their cost (the drawn faults are counted by summarise).
+    summary["nodes_failed_injected"] = len({f.node for f in scenario.fail_nodes
+                                            if f.at_s < grid.duration_s})
+    summary["station_outage_s"] = float(sum(
+        max(0.0, min(o.end_s, grid.duration_s) - o.start_s) for o in scenario.station_outages))
+    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary)
