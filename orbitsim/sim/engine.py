@@ -130,6 +130,8 @@ class Simulation:
                 None if not countries else np.isin(self.station_country, list(countries)))
             self.operator_ok[tenant.name] = (not tenant.operators
                                              or inputs.operator in tenant.operators)
+        self.has_station = {name: mask is None or bool(mask.any())
+                            for name, mask in self.allowed_station.items()}
         self._load_jobs(jobs)
 
     # --- job table ---------------------------------------------------------------------------
@@ -314,7 +316,7 @@ class Simulation:
         if not self.operator_ok[tenant]:
             self._fail(j, "no node of an operator the tenant allows")
             return
-        if allowed is not None and not allowed.any():
+        if not self.has_station[tenant]:
             self._fail(j, "no ground station in the tenant's jurisdiction")
             return
         if self.job_kind[j] == "eo-processing":
