@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
         sys.exit(130)
+    except SystemExit as exc:
+        # typer turns Ctrl-C inside a command into a silent exit 130: say how to resume.
+        if exc.code == 130:
+            err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
+        raise
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("ORBITSIM_DEBUG"):
             raise
