@@ -1,0 +1,109 @@
+"""Crash safety: SIGINT during ``orbitsim run`` / ``orbitsim sweep`` leaves no half-written file
+and says how to resume (exit code 130); an interrupted sweep resumes with the missing points."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orbitsim.io import atomic_path
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_S = 120.0
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "orbitsim", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _interrupt_when(process: subprocess.Popen, ready) -> tuple[int, str, str]:
+    """Send SIGINT once ``ready()`` holds (polled), then wait for the process to end."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while not ready():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"finished before it could be interrupted: {err}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("no output appeared in time")
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=TIMEOUT_S)
+    return process.returncode, out, err
+
+
+def _assert_complete(folder: Path) -> list[Path]:
+    """No temporary file is left and every file present is whole (it parses)."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name.endswith(".partial")], files
+    for path in files:
+        if path.suffix == ".parquet":
+            pd.read_parquet(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".png":
+            assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        elif path.suffix == ".html":
+            assert path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    return files
+
+
+def test_atomic_path_removes_the_temporary_file_on_interrupt(tmp_path):
+    target = tmp_path / "out.bin"
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigint_during_run_leaves_only_whole_files(tmp_path):
+    out = tmp_path / "run"
+    process = _start(["run", "starcloud-demo", "--hours", "6", "--out", str(out)])
+    # Interrupt while the outputs are being written: the first file is already in place.
+    code, _, err = _interrupt_when(process, lambda: (out / "jobs.parquet").is_file())
+    assert code == 130, err
+    assert "interrupted" in err and "no output was half-written" in err
+    assert "run the same command again" in err and "rerun" in err
+    assert "Traceback" not in err
+    files = _assert_complete(out)
+    assert out / "jobs.parquet" in files
+
+
+def test_sigint_during_sweep_resumes_with_the_missing_points(tmp_path):
+    out = tmp_path / "sweep"
+    args = ["sweep", "starcloud-demo", "--param", "seed=1:4:1", "--hours", "0.5",
+            "--out", str(out)]
+    points = out / "points"
+    process = _start(args)
+    code, _, err = _interrupt_when(
+        process, lambda: points.is_dir() and any(points.glob("*.parquet")))
+    assert code == 130, err
+    assert "interrupted" in err and "continue" in err and "only the missing ones" in err
+    assert "Traceback" not in err
+    _assert_complete(out)
+    written = sorted(points.glob("*.parquet"))
+    assert 1 <= len(written) < 4
+    before = {p.name: p.read_bytes() for p in written}
+
+    done = subprocess.run([sys.executable, "-m", "orbitsim", *args], cwd=ROOT, text=True,
+                          capture_output=True, timeout=TIMEOUT_S,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    match = re.search(r"4 points over .*: (\d+) run, (\d+) already done", done.stdout)
+    assert match, done.stdout
+    assert (int(match.group(1)), int(match.group(2))) == (4 - len(before), len(before))
+    # The points written before the interrupt were kept as they were, not recomputed.
+    assert {p.name: p.read_bytes() for p in written} == before
+    _assert_complete(out)
+    assert len(pd.read_parquet(out / "sweep.parquet")) == 4
