@@ -439,7 +439,7 @@ def _load_toml(path: Path) -> GroundNetwork:
     lines = text.splitlines()
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer beyond the digit limit
         match = re.search(r"line (\d+)", str(error))
         raise InputError(f"not valid TOML: {error}", source=path,
                          line=int(match.group(1)) if match else None) from None

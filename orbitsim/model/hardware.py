@@ -268,7 +268,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise InputError(f"cannot read file: {exc.strerror}", source=path) from None
     try:
         return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond the digit limit
         line = getattr(exc, "lineno", None)
         raise InputError(f"invalid TOML: {exc}", source=path, line=line) from None
 

@@ -121,19 +121,33 @@ def _float_value(fail: _RecordError, fields: dict, name: str) -> float:
         raise fail(name, f"expected a number, found {value!r}")
     if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
         raise fail(name, f"expected a number, found {value!r}")
-    number = float(value)
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)  # str.strip is wider
+    except OverflowError:  # a JSON integer beyond the float range
+        number = math.inf
     if not math.isfinite(number):
         raise fail(name, f"expected a finite number, found {value!r}")
     return number
 
 
+_MAX_INT64 = 2**63 - 1
+
+
 def _int_value(fail: _RecordError, fields: dict, name: str) -> int:
     value = _text_value(fail, fields, name)
+    number = None
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
-        return int(value)
-    raise fail(name, f"expected a non-negative integer, found {value!r}")
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        digits = value.strip().lstrip("0") or "0"
+        if len(digits) > 19:  # beyond int64 (and int()'s digit limit further on)
+            raise fail(name, f"must be at most {_MAX_INT64}, found a {len(digits)}-digit number")
+        number = int(digits)
+    if number is None:
+        raise fail(name, f"expected a non-negative integer, found {value!r}")
+    if number > _MAX_INT64:  # stored in int64 arrays
+        raise fail(name, f"must be at most {_MAX_INT64}, found {number}")
+    return number
 
 
 def _epoch_days(fail: _RecordError, fields: dict) -> float:
@@ -297,6 +311,8 @@ def _xml_records(data: bytes, source: str) -> list[_Record]:
             source=source,
             line=error.lineno,
         ) from None
+    except (LookupError, ValueError) as error:  # an unknown or unsupported encoding= name
+        raise InputError(f"unsupported XML encoding: {error}", source=source, line=1) from None
     return records
 
 

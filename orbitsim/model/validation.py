@@ -60,7 +60,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError(f"cannot read file: {exc.__class__.__name__}", source=path) from None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond the digit limit
         message = str(exc)
         line = None
         if "(at line " in message:

@@ -29,6 +29,7 @@ optionally ``work_flop``, ``input_bytes``, ``output_bytes``).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -198,6 +199,20 @@ def bursty_arrivals(arrival: Arrival, horizon_s: float, rng: np.random.Generator
     return np.sort(starts + rng.uniform(0.0, 1.0, len(starts)) * spans)
 
 
+def _numeric(values: pd.Series) -> pd.Series:
+    """Numbers of a trace column, NaN where a cell is not one (pandas overflows on huge
+    integers: those cells are converted one by one)."""
+    try:
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    except (OverflowError, TypeError, ValueError):
+        def one(cell) -> float:
+            try:
+                return float(cell)
+            except (OverflowError, TypeError, ValueError):
+                return math.nan
+        return values.map(one).astype(float)
+
+
 def read_trace(path: Path, source: str) -> pd.DataFrame:
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
@@ -208,8 +223,8 @@ def read_trace(path: Path, source: str) -> pd.DataFrame:
     if "arrival_s" not in frame.columns:
         raise InputError("trace needs a column 'arrival_s' (seconds from the scenario start)",
                          source=path)
-    arrival = pd.to_numeric(frame["arrival_s"], errors="coerce")
-    bad = arrival.isna() | (arrival < 0)
+    arrival = _numeric(frame["arrival_s"])
+    bad = ~np.isfinite(arrival) | (arrival < 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # header is line 1
         raise InputError("arrival_s must be a number >= 0", source=path, line=row,
@@ -217,9 +232,10 @@ def read_trace(path: Path, source: str) -> pd.DataFrame:
     frame = frame.assign(arrival_s=arrival.astype(float))
     for column in ("work_flop", "input_bytes", "output_bytes"):
         if column in frame.columns:
-            values = pd.to_numeric(frame[column], errors="coerce")
-            if values.isna().any() or (values < 0).any():
-                row = int(np.flatnonzero((values.isna() | (values < 0)).to_numpy())[0]) + 2
+            values = _numeric(frame[column])
+            bad = ~np.isfinite(values) | (values < 0)
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
                 raise InputError(f"{column} must be a number >= 0", source=path, line=row,
                                  field=column)
             frame[column] = values.astype(float)
