@@ -580,8 +580,10 @@ def policy_benchmark(scenarios: dict[str, Scenario], policies: list[str], seeds:
     tasks, labels = [], {}
     for label, scenario in scenarios.items():
         base = scenario_data(scenario)
-        for policy in policies:
-            for seed in seeds:
+        # Seed outermost: the runs that share a geometry (every policy of one seed) follow each
+        # other, so each geometry is prepared once (``simulate(..., reuse_geometry=True)``).
+        for seed in seeds:
+            for policy in policies:
                 values = {"policy": policy, "seed": seed}
                 key = f"{label}/{point_id(values)}"
                 tasks.append((key, base, values))
