@@ -144,9 +144,13 @@ def contact_windows(
     >>> list(passes.columns[:5])
     ['satellite', 'sat_index', 'station', 'station_index', 'start_utc']
     """
-    frames = list(iter_contact_windows(
+    return combine_windows(iter_contact_windows(
         source, stations, grid, min_elevation_deg=min_elevation_deg, workers=workers, seed=seed,
         prune=prune, chunk_size=chunk_size, coarse_step_s=coarse_step_s))
+
+
+def combine_windows(frames) -> pd.DataFrame:
+    """Per-chunk pass frames as one, sorted by start time, satellite and station."""
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_frame()
@@ -154,6 +158,13 @@ def contact_windows(
     order = np.lexsort((frame["station_index"].to_numpy(), frame["sat_index"].to_numpy(),
                         frame["start_s"].to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
+
+
+def chunk_windows(chunk: GeometryChunk, grid: TimeGrid, constellation: Constellation,
+                  table: StationTable) -> pd.DataFrame:
+    """The passes of one propagated chunk (which must carry velocities) as a frame, for
+    callers that already iterate over the geometry for other purposes."""
+    return _frame(chunk_passes(chunk, grid, table=table), constellation, table, grid)
 
 
 def iter_contact_windows(

@@ -100,10 +100,11 @@ def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
     keep = (new_state != LIT) & (end_s > time_s)
     sat, start_s, end_s, kind = sat[keep], time_s[keep], end_s[keep], new_state[keep]
     index = chunk.start + sat
-    all_names = names if names is not None else [str(i) for i in range(chunk.stop)]
     frame = pd.DataFrame(
         {
-            "satellite": [all_names[i] for i in index.tolist()],
+            # Names are filled in by the caller that holds them (workers get indices only).
+            "satellite": ([names[i] for i in index.tolist()] if names is not None
+                          else index.astype(str)),
             "start_utc": grid.iso(start_s),
             "end_utc": grid.iso(end_s),
             "kind": np.where(kind == UMBRA, "umbra", "penumbra"),
@@ -117,8 +118,8 @@ def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
     return frame
 
 
-def _chunk_task(chunk: GeometryChunk, grid: TimeGrid, names_slice: list[str] | None = None):
-    return eclipse_intervals_of_chunk(chunk, grid, None), float(
+def _chunk_task(chunk: GeometryChunk, grid: TimeGrid):
+    return eclipse_intervals_of_chunk(chunk, grid), float(
         np.nansum(1.0 - chunk.illuminated)), int(np.isfinite(chunk.illuminated).sum())
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from orbitsim.constants import EARTH_RADIUS_KM
 from orbitsim.geometry.propagate import Geometry
 from orbitsim.kernels.linkbudget import laser_isl_rate_bps
 from orbitsim.kernels.visibility import segment_min_radius_km
 from orbitsim.model.constellation import Constellation
 
-EARTH_RADIUS_KM = 6378.137
 #: Default grazing altitude: the link's closest approach must stay above the mesosphere (km).
 DEFAULT_GRAZING_ALTITUDE_KM = 80.0
 #: Nominal laser ISL rate (Starlink, ~100 Gbit/s a link; SpaceX statements, 2024).

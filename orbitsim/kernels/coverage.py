@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6378.137
+from orbitsim.constants import EARTH_RADIUS_KM
 
 
 def cap_half_angle_rad(altitude_km, min_elevation_deg, earth_radius_km: float = EARTH_RADIUS_KM):

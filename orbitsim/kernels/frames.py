@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from orbitsim.constants import EARTH_ROTATION_RAD_S
+
 _J2000_JD = 2451545.0
 _SECONDS_PER_DAY = 86400.0
 _TAU = 2.0 * np.pi
@@ -71,7 +73,7 @@ def teme_to_ecef(
     if v_teme_km_s is None:
         return r_ecef
     if omega_rad_s is None:
-        omega_rad_s = 7.292115146706979e-5
+        omega_rad_s = EARTH_ROTATION_RAD_S
     v_ecef = rotate_z(v_teme_km_s, gmst_rad)
     v_ecef[..., 0] += omega_rad_s * r_ecef[..., 1]
     v_ecef[..., 1] -= omega_rad_s * r_ecef[..., 0]

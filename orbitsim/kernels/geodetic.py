@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6378.137
-EARTH_FLATTENING = 1.0 / 298.257223563
+from orbitsim.constants import EARTH_FLATTENING, EARTH_RADIUS_KM
+
 _E2 = EARTH_FLATTENING * (2.0 - EARTH_FLATTENING)
 _B_KM = EARTH_RADIUS_KM * (1.0 - EARTH_FLATTENING)
 _EP2 = _E2 / (1.0 - _E2)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from orbitsim.constants import EARTH_RADIUS_KM as _EARTH_RADIUS_KM
+
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 BOLTZMANN_DBW_K_HZ = 10.0 * np.log10(1.380649e-23)  # −228.6 dBW/K/Hz
-_EARTH_RADIUS_KM = 6378.137
 
 
 def free_space_path_loss_db(range_km, frequency_hz) -> np.ndarray:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6378.137
-EARTH_MU_KM3_S2 = 398600.4418
-EARTH_J2 = 1.08262668e-3
-SUN_SYNC_NODE_RATE_RAD_S = 2.0 * np.pi / (365.2421897 * 86400.0)
+from orbitsim.constants import (
+    EARTH_J2,
+    EARTH_MU_KM3_S2,
+    EARTH_RADIUS_KM,
+    SUN_SYNC_NODE_RATE_RAD_S,
+)
+from orbitsim.constants import WGS72_J2 as _WGS72_J2
+from orbitsim.constants import WGS72_MU_KM3_S2 as _WGS72_MU
+from orbitsim.constants import WGS72_RADIUS_KM as _WGS72_RADIUS_KM
 
-# WGS72, as inside SGP4.
-_WGS72_RADIUS_KM = 6378.135
-_WGS72_MU = 398600.8
-_WGS72_J2 = 0.001082616
 _XKE_PER_MIN = 60.0 / np.sqrt(_WGS72_RADIUS_KM**3 / _WGS72_MU)
 
 

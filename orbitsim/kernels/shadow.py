@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_RADIUS_KM = 6378.137
-SUN_RADIUS_KM = 695_700.0
+from orbitsim.constants import EARTH_RADIUS_KM, SUN_RADIUS_KM
 
 
 def shadow_angles(r_sat_km: np.ndarray, r_sun_km: np.ndarray,

@@ -23,6 +23,7 @@ Write your own in a few lines::
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,7 +100,7 @@ class NodeView:
         return out
 
 
-class Policy:
+class Policy(abc.ABC):
     """Base class: subclasses set ``name`` (by :func:`register_policy`) and ``choose``."""
 
     name: str = "policy"
@@ -107,9 +108,9 @@ class Policy:
     #: ``power_cap_w`` (the simulation then brings the candidates' physics up to date).
     needs_state: bool = False
 
+    @abc.abstractmethod
     def choose(self, job: JobRequest, view: NodeView) -> int:
         """Position in ``view`` of the node that should run ``job``."""
-        raise NotImplementedError
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 (optional hook: most policies keep no state)
         """Forget any state before a new run (round-robin counters and the like)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orbitsim.geometry.contacts import contact_windows
+from orbitsim.geometry.contacts import StationTable, chunk_windows, combine_windows
 from orbitsim.geometry.propagate import map_chunks
 from orbitsim.model.constellation import Constellation
 from orbitsim.model.ground import GroundNetwork
@@ -137,26 +137,29 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     nodes: list[NodePhysics] | None = [] if physics else None
     sefi: list[np.ndarray] = []
     failures: list[np.ndarray] = []
-    if physics or faults:
-        for chunk in map_chunks(constellation, grid, None, workers=workers):
-            if physics:
-                nodes.extend(nodes_from_geometry(hardware, chunk, grid.seconds,
-                                                 record=record_history))
-            if faults:
-                # One generator per chunk, derived from the chunk's first satellite: the draws
-                # do not depend on the number of workers.
-                rng = np.random.default_rng(
-                    np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
-                drawn = node_faults(hardware, grid.seconds, rng,
-                                    lat_deg=np.nan_to_num(chunk.lat_deg),
-                                    lon_deg=np.nan_to_num(chunk.lon_deg))
-                sefi.extend(drawn.sefi_s)
-                failures.append(drawn.failure_s)
+    table = StationTable.of(network, grid.duration_s, None, seed)
+    windows = []
+    # One propagation feeds the node physics, the fault draws and the contact plan.
+    for chunk in map_chunks(constellation, grid, None, workers=workers, with_velocity=True):
+        windows.append(chunk_windows(chunk, grid, constellation, table))
+        if physics:
+            nodes.extend(nodes_from_geometry(hardware, chunk, grid.seconds,
+                                             record=record_history))
+        if faults:
+            # One generator per chunk, derived from the chunk's first satellite: the draws
+            # do not depend on the number of workers.
+            rng = np.random.default_rng(
+                np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
+            drawn = node_faults(hardware, grid.seconds, rng,
+                                lat_deg=np.nan_to_num(chunk.lat_deg),
+                                lon_deg=np.nan_to_num(chunk.lon_deg))
+            sefi.extend(drawn.sefi_s)
+            failures.append(drawn.failure_s)
     fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s)
                    if faults and failures else None)
     fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
                                        hardware.radiation.sefi_recovery_s)
-    contacts = contact_windows(constellation, network, grid, workers=workers, seed=seed)
+    contacts = combine_windows(windows)
     contacts = apply_station_outages(contacts, list(network.names), station_outages)
     return SimInputs(constellation=constellation, grid=grid, hardware=hardware, network=network,
                      nodes=nodes, contacts=contacts, group_of_node=isl_groups(constellation, isl),
