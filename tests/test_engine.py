@@ -118,3 +118,101 @@ def test_mmc_reproduces_erlang_c_mean_wait():
     assert wait == pytest.approx(expected, rel=0.05)
     service = (steady.compute_end_s - steady.start_s).mean()
     assert service == pytest.approx(1.0, rel=0.02)
+
+
+# --- gang scheduling ---------------------------------------------------------------------------
+
+PEAK_FLOPS = 756e12  # H100 PCIe dense BF16, the accelerator of the four one-GPU nodes
+T0_S = 10.0  # arrival of the one gang job
+
+
+def _gang_inputs(tmp_path, isl: str = "grid", extra: str = ""):
+    """One 2-accelerator job (100 s of work on two H100s, checkpoints every 30 s) on four
+    one-GPU nodes, physics off: a gang of two nodes."""
+    import shutil
+
+    shutil.copy(DATA / "four-nodes.toml", tmp_path / "four-nodes.toml")
+    (tmp_path / "trace.csv").write_text(f"arrival_s\n{T0_S}\n", encoding="utf-8")
+    (tmp_path / "gang.toml").write_text(
+        'name = "gang"\n[[tenants]]\nname = "lab"\n[[job_classes]]\nname = "train"\n'
+        'kind = "llm-training"\ntenant = "lab"\n'
+        'arrival = { process = "trace", file = "trace.csv" }\n'
+        f'work_flop = {{ mean = {2 * PEAK_FLOPS * 100.0} }}\naccelerators = 2\n'
+        'input_bytes = { mean = 0.0 }\noutput_bytes = { mean = 0.0 }\n'
+        'checkpoint_interval_s = 30\nmfu = 1.0\n', encoding="utf-8")
+    (tmp_path / "scenario.toml").write_text(
+        'name = "gang"\nconstellation = "four-nodes.toml"\nground_network = "compute-hubs"\n'
+        'workload = "gang.toml"\npolicy = "fifo"\nstart_utc = "2026-03-20T00:00:00Z"\n'
+        f'hours = 0.5\nstep_s = 600.0\nseed = 3\nphysics = false\nfaults = false\n'
+        f'isl = "{isl}"\n{extra}\n', encoding="utf-8")
+    return load_scenario(tmp_path / "scenario.toml")
+
+
+def _run_with_sefi(scenario, sefi_s: dict[int, list[float]]):
+    """Run ``scenario`` with single-event functional interrupts at the given times."""
+    from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.ground import load_ground_network
+    from orbitsim.model.hardware import load_node
+    from orbitsim.model.workload import generate_jobs
+    from orbitsim.physics.radiation import NodeFaults
+    from orbitsim.policies.registry import get_policy
+    from orbitsim.sim.engine import Simulation
+    from orbitsim.sim.prepare import prepare_inputs
+
+    constellation = load_constellation(scenario.path_of(scenario.constellation))
+    hardware = load_node(constellation.hardware)
+    grid = scenario.time_grid()
+    inputs = prepare_inputs(constellation, load_ground_network(scenario.ground_network),
+                            hardware, grid, seed=scenario.seed, physics=False, faults=False)
+    n = len(constellation)
+    inputs.faults = NodeFaults([np.asarray(sefi_s.get(i, []), dtype=float) for i in range(n)],
+                               np.full(n, np.inf), hardware.radiation.sefi_recovery_s)
+    workload = load_workload(scenario.path_of(scenario.workload))
+    jobs = generate_jobs(workload, grid.duration_s, scenario.seed)
+    result = Simulation(inputs, workload, jobs, get_policy("fifo"), seed=1).run()
+    return result, hardware.radiation.sefi_recovery_s
+
+
+def test_gang_runs_in_lock_step_on_nodes_of_one_group(tmp_path):
+    run = simulate(_gang_inputs(tmp_path))
+    job = run.jobs.iloc[0]
+    assert job.status == "done" and job.gang_nodes == 2
+    # Two H100s at full speed: the 100 s of work on two accelerators takes 100 s, not 200 s.
+    assert job.compute_end_s - job.start_s == pytest.approx(100.0, abs=1e-6)
+    assert job.accelerator_s == pytest.approx(200.0, abs=1e-6)
+    busy = run.nodes.set_index("node").busy_accelerator_s
+    assert sorted(busy.round(6).tolist()) == [0.0, 0.0, 100.0, 100.0]
+    assert run.jobs.accelerator_s.sum() == pytest.approx(busy.sum(), rel=1e-12)
+
+
+def test_gang_needs_its_nodes_in_one_isl_group(tmp_path):
+    run = simulate(_gang_inputs(tmp_path, isl="none"))
+    job = run.jobs.iloc[0]
+    assert job.status == "failed"
+    assert job.reason.startswith("needs 2 nodes of one ISL group")
+
+
+def test_fault_on_one_member_rolls_back_the_whole_gang(tmp_path):
+    result, recovery_s = _run_with_sefi(_gang_inputs(tmp_path), {0: [T0_S + 45.0]})
+    job = result.jobs.iloc[0]
+    # At 45 s both members go back to the 30 s checkpoint; node 0 then recovers for
+    # recovery_s and the gang ends with it: 100 + 15 + recovery_s.
+    assert job.status == "done" and job.faults == 1
+    assert job.compute_end_s - job.start_s == pytest.approx(115.0 + recovery_s, abs=1e-6)
+    assert job.lost_flop == pytest.approx(2 * 15.0 * PEAK_FLOPS, rel=1e-9)
+    assert job.done_flop == pytest.approx(job.work_flop, rel=1e-12)
+    busy = result.nodes.busy_accelerator_s.sum()
+    assert job.accelerator_s == pytest.approx(busy, rel=1e-12)
+    assert job.accelerator_s == pytest.approx(2 * (115.0 + recovery_s), abs=1e-6)
+
+
+def test_member_node_failure_requeues_the_gang_from_its_checkpoint(tmp_path):
+    run = simulate(_gang_inputs(tmp_path, extra=f"fail_nodes = [{{node = 0, at_s = "
+                                                 f"{T0_S + 45.0}}}]"))
+    job = run.jobs.iloc[0]
+    assert job.status == "done" and job.node != 0
+    # Restarted at once on two of the three nodes left, from the 30 s checkpoint: 70 s more.
+    assert job.compute_end_s == pytest.approx(T0_S + 115.0, abs=1e-6)
+    assert job.lost_flop == pytest.approx(2 * 15.0 * PEAK_FLOPS, rel=1e-9)
+    assert job.accelerator_s == pytest.approx(2 * 45.0 + 2 * 70.0, abs=1e-6)
+    assert job.accelerator_s == pytest.approx(run.nodes.busy_accelerator_s.sum(), rel=1e-12)

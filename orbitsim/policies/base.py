@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class JobRequest:
-    """The job a policy is placing. Sizes in FLOP and bytes, times in seconds since start."""
+class JobRequest(NamedTuple):
+    """The job a policy is placing (read-only). Sizes in FLOP and bytes, times in seconds since
+    start."""
 
     job_id: int
     tenant: str

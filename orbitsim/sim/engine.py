@@ -73,13 +73,6 @@ class _LazyArrays(dict):
         return value
 
 
-class _Requeue:
-    """Sentinel result of a running job's event when its node failed permanently."""
-
-
-REQUEUE = _Requeue()
-
-
 class Simulation:
     """One run of a workload on a constellation under a policy.
 
@@ -94,6 +87,7 @@ class Simulation:
         self.workload = workload
         self.policy = policy
         policy.reset()
+        self._candidate_limit = MAX_STATEFUL_CANDIDATES if policy.needs_state else MAX_CANDIDATES
         self.env = simpy.Environment(initial_time=0.0)
         self.horizon_s = float(horizon_s if horizon_s is not None else inputs.grid.duration_s)
         self.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
@@ -115,10 +109,14 @@ class Simulation:
         self.station_country = np.array([s.country for s in inputs.network])
         self.groups = {int(g): np.flatnonzero(self.group_of_node == g)
                        for g in np.unique(self.group_of_node)}
+        # The satellite a transfer to a group is addressed to (its first member).
+        self.group_head = {g: int(members[0]) for g, members in self.groups.items()}
         self.single_group = len(self.groups) == 1
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
         self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
         self.alive = np.ones(n, dtype=bool)
+        self.n_alive = n
+        self.alive_in_group = np.bincount(self.group_of_node).astype(np.int64)
         self.free_in_group = {g: len(members) * self.n_acc for g, members in self.groups.items()}
         self.queues: dict[int, deque[int]] = {g: deque() for g in self.groups}
         # Tenants: allowed stations (None = any) and allowed nodes (operators).
@@ -144,6 +142,9 @@ class Simulation:
         self.job_arrival = jobs["arrival_s"].to_numpy(dtype=float).tolist()
         self.job_work = jobs["work_flop"].to_numpy(dtype=float).tolist()
         self.job_acc = jobs["accelerators"].to_numpy(dtype=np.int64).tolist()
+        # A job asking for more accelerators than a node has is a gang over the fewest nodes
+        # of one ISL group that can hold it, the accelerators shared as evenly as possible.
+        self.job_nodes = [max(-(-a // self.n_acc), 1) for a in self.job_acc]
         self.job_in = jobs["input_bytes"].to_numpy(dtype=float).tolist()
         self.job_out = jobs["output_bytes"].to_numpy(dtype=float).tolist()
         self.job_deadline = np.nan_to_num(jobs["deadline_s"].to_numpy(dtype=float),
@@ -168,7 +169,7 @@ class Simulation:
         self.bytes_down = [0.0] * n
         self.group = [-1] * n
         self.ready = list(nan)
-        self._running: dict[int, tuple[NodeAgent, RunningJob]] = {}
+        self._running: dict[int, list[tuple[NodeAgent, RunningJob]]] = {}
 
     # --- policies ----------------------------------------------------------------------------
 
@@ -189,8 +190,7 @@ class Simulation:
         return next_contact
 
     def _view(self, job_id: int, candidates: np.ndarray) -> NodeView:
-        policy = self.policy
-        limit = MAX_STATEFUL_CANDIDATES if policy.needs_state else MAX_CANDIDATES
+        limit = self._candidate_limit
         if len(candidates) > limit:
             # A seeded window of the candidates (power-of-K choices) keeps big constellations
             # cheap; the window keeps the candidates sorted by node index.
@@ -216,7 +216,7 @@ class Simulation:
         }
         arrays["temp_margin_k"] = self.radiator_limit_k - arrays["temp_k"]
         # Per-accelerator throughput if the job's accelerators ran under today's cap.
-        busy_after = np.array([n.busy for n in nodes]) + self.job_acc[job_id]
+        busy_after = np.array([n.busy for n in nodes]) + self._member_sizes(job_id)[0]
         share = np.minimum(arrays["power_cap_w"] / busy_after, nodes[0].p_acc_max)
         arrays["throughput_flops"] = peak * np.array(
             [n.physics.throughput_fraction(x * self.n_acc) for n, x in zip(nodes, share)])
@@ -230,36 +230,71 @@ class Simulation:
     def _choose(self, j: int, candidates: np.ndarray) -> int:
         view = self._view(j, candidates)
         position = self.policy.choose(self._request(j), view)
-        if not 0 <= position < len(view):
+        index = view.index
+        if not 0 <= position < len(index):
             raise ValueError(f"policy {self.policy.name!r} chose position {position} of "
-                             f"{len(view)} candidates")
-        return int(view.index[position])
+                             f"{len(index)} candidates")
+        return int(index[position])
 
     # --- placement and dispatch --------------------------------------------------------------
 
+    def _member_sizes(self, j: int) -> list[int]:
+        """Accelerators of each member node of job ``j`` (one entry unless a gang)."""
+        acc, k = max(self.job_acc[j], 1), self.job_nodes[j]
+        if k == 1:
+            return [acc]
+        return [acc // k + (1 if i < acc % k else 0) for i in range(k)]
+
     def _place_group(self, j: int) -> int | None:
         """The ISL group that receives job ``j``'s data: the group of the node the policy
-        prefers among all alive nodes (only asked when there are several groups)."""
+        prefers among all alive nodes of the groups that can hold it (only asked when there are
+        several groups)."""
+        k = self.job_nodes[j]
         if self.single_group:
             g = next(iter(self.groups))
-            return g if self.alive.any() else None
-        alive = np.flatnonzero(self.alive)
-        if len(alive) == 0:
+            return g if self.alive_in_group[g] >= k else None
+        if k == 1:
+            candidates = self.alive.nonzero()[0]
+        else:
+            candidates = (self.alive
+                          & (self.alive_in_group[self.group_of_node] >= k)).nonzero()[0]
+        if len(candidates) == 0:
             return None
-        return int(self.group_of_node[self._choose(j, alive)])
+        return int(self.group_of_node[self._choose(j, candidates)])
+
+    def _no_room_reason(self, j: int) -> str:
+        k = self.job_nodes[j]
+        if k == 1:
+            return "no node alive"
+        return (f"needs {k} nodes of one ISL group ({self.job_acc[j]} accelerators, "
+                f"{self.n_acc} a node); no group has {k} nodes alive")
 
     def _candidates(self, g: int, need: int) -> np.ndarray:
+        # A failed node has no free accelerator and every job needs one or more.
         if self.single_group:
-            return np.flatnonzero((self.free_acc >= need) & self.alive)
+            return (self.free_acc >= need).nonzero()[0]
         members = self.groups[g]
-        return members[(self.free_acc[members] >= need) & self.alive[members]]
+        return members[self.free_acc[members] >= need]
 
     def _try_start(self, j: int, g: int) -> bool:
-        need = min(self.job_acc[j], self.n_acc)
-        candidates = self._candidates(g, need)
-        if len(candidates) == 0:
+        if self.job_nodes[j] == 1:
+            need = max(self.job_acc[j], 1)
+            candidates = self._candidates(g, need)
+            if len(candidates) == 0:
+                return False
+            self._start(j, [self.nodes[self._choose(j, candidates)]], [need])
+            return True
+        # A gang: the policy picks each member in turn among the nodes that can take it.
+        sizes = self._member_sizes(j)
+        candidates = self._candidates(g, sizes[0])
+        if len(candidates) < len(sizes):
             return False
-        self._start(j, self.nodes[self._choose(j, candidates)], need)
+        chosen = []
+        for _ in sizes:
+            index = self._choose(j, candidates)
+            chosen.append(self.nodes[index])
+            candidates = candidates[candidates != index]
+        self._start(j, chosen, sizes)
         return True
 
     def _dispatch(self, g: int) -> None:
@@ -274,7 +309,7 @@ class Simulation:
         for position, j in enumerate(queue):
             if position >= 256 or self.free_in_group[g] == 0:
                 break
-            if min(self.job_acc[j], self.n_acc) > self.free_in_group[g]:
+            if self.job_acc[j] > self.free_in_group[g]:
                 continue
             if self._try_start(j, g):
                 started.append(j)
@@ -287,32 +322,74 @@ class Simulation:
                 queue.clear()
                 queue.extend(remaining)
 
-    def _start(self, j: int, node: NodeAgent, accelerators: int) -> None:
-        # The job's process waits on one event: it succeeds when the job's work is done (or
-        # with REQUEUE when its node fails).
-        running = RunningJob(j, accelerators, self.job_work[j], self.done_flop[j],
-                             self.job_mfu[j], self.env.now, self.job_checkpoint[j],
-                             self._waiting[j])
-        self._running[j] = (node, running)
-        self.node[j] = node.index
+    def _start(self, j: int, nodes: list[NodeAgent], sizes: list[int]) -> None:
+        now = self.env.now
+        acc = max(self.job_acc[j], 1)
+        gang = len(nodes) > 1
+        members = []
+        for node, size in zip(nodes, sizes):
+            share = size / acc if gang else 1.0
+            running = RunningJob(j, size, self.job_work[j] * share, self.done_flop[j] * share,
+                                 self.job_mfu[j], now, self.job_checkpoint[j], hold=gang)
+            members.append((node, running))
+            node.start(running)
+            self.free_acc[node.index] = node.free
+            self.free_in_group[node.group] -= size
+        self._running[j] = members
+        self.node[j] = nodes[0].index
         if math.isnan(self.start[j]):
-            self.start[j] = self.env.now
+            self.start[j] = now
         self.stage[j] = "compute"
-        node.start(running)
-        self.free_acc[node.index] = node.free
-        self.free_in_group[node.group] -= accelerators
 
     def _released(self, node: NodeAgent, job: RunningJob) -> None:
-        self.free_acc[node.index] = node.free
-        self.free_in_group[node.group] += job.accelerators
+        """A node finished ``job``'s work: its accelerators go to the queue first, then the
+        job's results go down. A gang member holds its accelerators until its whole gang is
+        done (members compute in lock-step: the gang ends with its slowest member)."""
+        j = job.job_id
+        if job.hold:
+            members = self._running[j]
+            if any(member.job_id not in other.held for other, member in members):
+                return
+            for other, member in members:
+                other.release(member)
+                self.free_acc[other.index] = other.free
+                self.free_in_group[other.group] += member.accelerators
+        else:
+            self.free_acc[node.index] = node.free
+            self.free_in_group[node.group] += job.accelerators
         self._dispatch(node.group)
+        self._computed(j, requeue=False)
 
-    # --- processes -----------------------------------------------------------------------------
+    def _detach_partners(self, running: RunningJob) -> None:
+        """A gang member's node failed: take the other members off their nodes."""
+        for other, member in self._running[running.job_id]:
+            if member is not running and other.alive:
+                other.remove(member)
+                self.free_acc[other.index] = other.free
+                self.free_in_group[other.group] += member.accelerators
 
-    def _job(self, j: int):
+    # --- a job's life, as callbacks on SimPy events ----------------------------------------------
+    #
+    # A job is not a SimPy process: each stage ends in one event (its arrival, the end of its
+    # upload, the node timer that ends its work) whose callback starts the next stage. The
+    # download is booked when the work ends and needs no event of its own: nothing can happen
+    # to the job after that but the last byte arriving at a time known at booking.
+
+    def _schedule_arrival(self) -> None:
+        j = self._next_arrival
+        if j < len(self.job_arrival) and self.job_arrival[j] < self.horizon_s:
+            event = self.env.timeout(max(self.job_arrival[j] - self.env.now, 0.0), j)
+            event.callbacks.append(self._on_arrival)
+
+    def _on_arrival(self, event: simpy.Event) -> None:
+        j = event.value
+        self._next_arrival = j + 1
+        self._arrive(j)
+        self._schedule_arrival()
+
+    def _arrive(self, j: int) -> None:
         env = self.env
         tenant = self.job_tenant[j]
-        allowed = self.allowed_station[tenant]
         if not self.operator_ok[tenant]:
             self._fail(j, "no node of an operator the tenant allows")
             return
@@ -322,62 +399,86 @@ class Simulation:
         if self.job_kind[j] == "eo-processing":
             # Data born on board one satellite (drawn at random); processed in its ISL group.
             born = int(self.rng.integers(len(self.nodes)))
-            g = int(self.group_of_node[born])
             if not self.nodes[born].alive:
                 self._fail(j, "the satellite that took the data has failed")
                 return
+            self._ready(j, int(self.group_of_node[born]))
+            return
+        g = self._place_group(j)
+        if g is None:
+            self._fail(j, self._no_room_reason(j))
+            return
+        self.stage[j] = "upload"
+        t_done = self.plan.transfer(j, "up", g, self.group_head[g], self.job_in[j], env.now,
+                                    self.horizon_s, self.allowed_station[tenant])
+        if t_done is None:
+            return  # pending: the contacts before the horizon cannot carry the upload
+        self.bytes_up[j] = self.job_in[j]
+        if t_done > env.now:
+            event = env.timeout(t_done - env.now, (j, g))
+            event.callbacks.append(self._on_uploaded)
         else:
-            g = self._place_group(j)
-            if g is None:
-                self._fail(j, "no node alive")
-                return
-            self.stage[j] = "upload"
-            members = self.groups[g]
-            t_done = self.plan.transfer(j, "up", g, int(members[0]), self.job_in[j], env.now,
-                                        self.horizon_s, allowed)
-            if t_done is None:
-                return  # pending: the contacts before the horizon cannot carry the upload
-            self.bytes_up[j] = self.job_in[j]
-            if t_done > env.now:
-                yield env.timeout(t_done - env.now)
             self.upload_end[j] = env.now
+            self._ready(j, g)
+
+    def _on_uploaded(self, event: simpy.Event) -> None:
+        j, g = event.value
+        self.upload_end[j] = self.env.now
+        self._ready(j, g)
+
+    def _ready(self, j: int, g: int) -> None:
         self.group[j] = g
-        self.ready[j] = env.now
-        while True:
-            self.stage[j] = "queue"
-            self._waiting[j] = env.event()
-            if self.queues[g] or not self._try_start(j, g):
-                self.queues[g].append(j)
-            result = yield self._waiting[j]
-            node, running = self._running.pop(j)
-            del self._waiting[j]
-            self._collect(j, running)
-            if result is not REQUEUE:
-                break
+        self.ready[j] = self.env.now
+        self._enqueue(j)
+
+    def _enqueue(self, j: int) -> None:
+        g = self.group[j]
+        self.stage[j] = "queue"
+        if self.job_nodes[j] > self.alive_in_group[g]:
+            self._fail(j, self._no_room_reason(j) if self.job_nodes[j] > 1
+                       else "every node of its ISL group failed")
+        elif self.queues[g] or not self._try_start(j, g):
+            self.queues[g].append(j)
+
+    def _computed(self, j: int, requeue: bool) -> None:
+        """Job ``j`` left its node: its work is done, or (``requeue``) the node failed."""
+        members = self._running.pop(j)
+        self._collect(j, members)
+        if requeue:
             if self.faults_destroy_jobs:
                 self._fail(j, "node failed permanently (faults destroy jobs)", lost=True)
-                return
-            if not any(self.nodes[i].alive for i in self.groups[g]):
+            elif self.alive_in_group[self.group[j]] == 0:
                 self._fail(j, "every node of its ISL group failed")
-                return
-        self.compute_end[j] = env.now
+            else:
+                self._enqueue(j)
+            return
+        node = members[0][0]
+        now = self.env.now
+        self.compute_end[j] = now
         self.stage[j] = "download"
-        t_done = self.plan.transfer(j, "down", g, node.index, self.job_out[j], env.now,
-                                    self.horizon_s, allowed)
+        t_done = self.plan.transfer(j, "down", self.group[j], node.index, self.job_out[j], now,
+                                    self.horizon_s, self.allowed_station[self.job_tenant[j]])
         if t_done is None:
             return  # pending: no allowed downlink before the horizon
         self.bytes_down[j] = self.job_out[j]
-        if t_done > env.now:
-            yield env.timeout(t_done - env.now)
-        self.finish[j] = env.now
-        self.status[j] = "done"
-        self.stage[j] = ""
+        if t_done < self.horizon_s or t_done <= now:
+            self.finish[j] = t_done
+            self.status[j] = "done"
+            self.stage[j] = ""
+        # else: pending, the last byte lands after the horizon (relay latency).
 
-    def _collect(self, j: int, running: RunningJob) -> None:
-        self.done_flop[j] = running.done_flop
-        self.lost_flop[j] += running.lost_flop
-        self.faults[j] += running.faults
-        self.acc_s[j] += running.accelerator_s
+    def _collect(self, j: int, members: list[tuple[NodeAgent, RunningJob]]) -> None:
+        if len(members) == 1:
+            running = members[0][1]
+            self.done_flop[j] = running.done_flop
+            self.lost_flop[j] += running.lost_flop
+            self.faults[j] += running.faults
+            self.acc_s[j] += running.accelerator_s
+            return
+        self.done_flop[j] = sum(running.done_flop for _, running in members)
+        self.lost_flop[j] += sum(running.lost_flop for _, running in members)
+        self.faults[j] += sum(running.faults for _, running in members)
+        self.acc_s[j] += sum(running.accelerator_s for _, running in members)
 
     def _fail(self, j: int, reason: str, lost: bool = False) -> None:
         self.status[j] = "failed"
@@ -385,15 +486,6 @@ class Simulation:
         self.stage[j] = ""
         if lost:
             self.lost[j] = True
-
-    def _arrivals(self):
-        env = self.env
-        for j, t in enumerate(self.job_arrival):
-            if t >= self.horizon_s:
-                break
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            env.process(self._job(j))
 
     def _fault_driver(self):
         faults = self.inputs.faults
@@ -421,23 +513,33 @@ class Simulation:
             if not node.alive:
                 continue
             if kind == 0:
-                node.fault(faults.recovery_s)
+                for running in node.fault(faults.recovery_s):
+                    if running.hold:  # a gang computes in lock-step: every member rolls back
+                        for other, member in self._running[running.job_id]:
+                            if member is not running:
+                                other.rollback(member)
             else:
                 self.alive[i] = False
+                self.n_alive -= 1
+                self.alive_in_group[node.group] -= 1
                 self.free_in_group[node.group] -= int(self.free_acc[i])
                 self.free_acc[i] = 0
-                for running in node.fail():
-                    running.event.succeed(REQUEUE)
+                hit = node.fail()
+                for running in hit:
+                    if running.hold:
+                        self._detach_partners(running)
                 self._dispatch(node.group)
+                for running in hit:
+                    self._computed(running.job_id, requeue=True)
 
     # --- run -------------------------------------------------------------------------------------
 
     def run(self, progress: Callable[[float], None] | None = None, steps: int = 100) -> SimResult:
         env = self.env
         n = len(self.job_arrival)
-        self._waiting: dict[int, simpy.Event] = {}
         self.lost = [False] * n
-        env.process(self._arrivals())
+        self._next_arrival = 0
+        self._schedule_arrival()
         env.process(self._fault_driver())
         for k in range(1, steps + 1):
             env.run(until=self.horizon_s * k / steps)
@@ -447,8 +549,8 @@ class Simulation:
             if node.alive:
                 node.sync()
                 node.progress_jobs()
-        for j, (_node, running) in list(self._running.items()):
-            self._collect(j, running)
+        for j, members in list(self._running.items()):
+            self._collect(j, members)
         return self._result()
 
     def _result(self) -> SimResult:
@@ -458,6 +560,7 @@ class Simulation:
         jobs["stage"] = self.stage
         jobs["node"] = np.asarray(self.node, dtype=np.int64)
         jobs["group"] = np.asarray(self.group, dtype=np.int64)
+        jobs["gang_nodes"] = np.asarray(self.job_nodes, dtype=np.int64)
         for name, values in (("upload_end_s", self.upload_end), ("start_s", self.start),
                              ("compute_end_s", self.compute_end), ("finish_s", self.finish)):
             jobs[name] = np.asarray(values, dtype=float)

@@ -79,13 +79,14 @@ def governance_violations(transfers: pd.DataFrame, jobs: pd.DataFrame,
     """Transfers over a station the job's tenant does not allow (re-checked from the log)."""
     if transfers.empty:
         return 0
-    tenant = jobs["tenant"].to_numpy()[transfers["job_id"].to_numpy()]
+    codes, names = pd.factorize(jobs["tenant"])
+    tenant = codes[transfers["job_id"].to_numpy()]
     stations = transfers["station_index"].to_numpy()
     bad = 0
-    for name in np.unique(tenant):
+    for code, name in enumerate(names.tolist()):
         mask = allowed.get(name)
         if mask is None:
             continue
-        rows = tenant == name
+        rows = tenant == code
         bad += int((~mask[stations[rows]]).sum())
     return bad

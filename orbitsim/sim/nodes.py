@@ -41,11 +41,12 @@ class RunningJob:
     """Book-keeping of one job while it runs on a node."""
 
     __slots__ = ("job_id", "accelerators", "work_flop", "done_flop", "rate_flops", "mfu",
-                 "start_s", "checkpoint_interval_s", "history", "event", "lost_flop", "faults",
-                 "accelerator_s", "last_s", "version")
+                 "start_s", "checkpoint_interval_s", "history", "lost_flop", "faults",
+                 "accelerator_s", "last_s", "version", "hold")
 
     def __init__(self, job_id: int, accelerators: int, work_flop: float, done_flop: float,
-                 mfu: float, start_s: float, checkpoint_interval_s: float, event) -> None:
+                 mfu: float, start_s: float, checkpoint_interval_s: float,
+                 hold: bool = False) -> None:
         self.job_id = job_id
         self.accelerators = accelerators
         self.work_flop = work_flop
@@ -55,12 +56,14 @@ class RunningJob:
         self.start_s = start_s
         self.checkpoint_interval_s = checkpoint_interval_s
         self.history: list[tuple[float, float]] = [(start_s, done_flop)]  # (time, done)
-        self.event = event  # succeeds when the job's work is done
         self.lost_flop = 0.0
         self.faults = 0
         self.accelerator_s = 0.0
         self.last_s = start_s
         self.version = 0
+        # A member of a gang keeps its accelerators when its share of the work is done, until
+        # the whole gang is done (:meth:`NodeAgent.release`).
+        self.hold = hold
 
     def progress_to(self, t_s: float) -> None:
         dt = t_s - self.last_s
@@ -116,6 +119,7 @@ class NodeAgent:
         self.env = env
         self.on_release = on_release  # callback(node, job) when a job's work is done
         self.jobs: dict[int, RunningJob] = {}
+        self.held: dict[int, RunningJob] = {}  # gang members done, waiting for their gang
         self.alive = True
         self.down_until = 0.0  # functional interrupt recovery
         self.busy_accelerator_s = 0.0
@@ -156,6 +160,8 @@ class NodeAgent:
         now = self.env.now
         for job in self.jobs.values():
             job.progress_to(now)
+        for job in self.held.values():
+            job.progress_to(now)  # rate 0: accelerator-seconds only
 
     def sync(self) -> None:
         """Bring the physics up to now (with the interval's mean accelerator power)."""
@@ -295,9 +301,13 @@ class NodeAgent:
 
     def _finish(self, job: RunningJob) -> None:
         job.done_flop = job.work_flop
-        self.free += job.accelerators
         del self.jobs[job.job_id]
-        job.event.succeed(job)
+        job.version += 1
+        if job.hold:
+            job.rate_flops = 0.0
+            self.held[job.job_id] = job
+        else:
+            self.free += job.accelerators
 
     # --- jobs ---------------------------------------------------------------------------------
 
@@ -323,6 +333,54 @@ class NodeAgent:
             job.rate_flops = job.accelerators * self.peak_acc * fraction * job.mfu
             self._arm_job(job)
 
+    def release(self, job: RunningJob) -> None:
+        """Free the accelerators of a held gang member (its gang is done)."""
+        self.progress_jobs()
+        self._account()
+        del self.held[job.job_id]
+        self.free += job.accelerators
+        self._after_change()
+
+    def remove(self, job: RunningJob) -> None:
+        """Take a gang member off this node (a partner's node failed): it is rolled back to
+        its last checkpoint and its accelerators are freed."""
+        self.sync()
+        self.progress_jobs()
+        self._roll_back(job)
+        self.jobs.pop(job.job_id, None)
+        self.held.pop(job.job_id, None)
+        job.version += 1
+        self.free += job.accelerators
+        self._after_change()
+
+    def rollback(self, job: RunningJob) -> None:
+        """Roll a gang member back to its last checkpoint (a partner was hit by a fault): the
+        gang computes in lock-step, so every member restarts from the same checkpoint."""
+        self.sync()
+        self.progress_jobs()
+        self._roll_back(job)
+        if self.held.pop(job.job_id, None) is not None:
+            self.jobs[job.job_id] = job
+        self._set_rates()
+        self._arm()
+
+    def _roll_back(self, job: RunningJob) -> None:
+        now = self.env.now
+        saved = job.checkpointed_flop(now)
+        lost = job.done_flop - saved
+        job.lost_flop += lost
+        self.lost_flop += lost
+        job.done_flop = saved
+        job.history.append((now, saved))
+
+    def _after_change(self) -> None:
+        """Rates and timers after the busy count dropped outside a job's own end."""
+        if self._exact or (not self.jobs and not self.held):
+            self.sync()
+            self._decide_regime()
+            self._set_rates()
+            self._arm()
+
     def status(self):
         """The physics status now (the node is brought up to date first)."""
         self.sync()
@@ -335,15 +393,13 @@ class NodeAgent:
         self.progress_jobs()
         self.faults += 1
         now = self.env.now
+        for job in list(self.held.values()):  # a gang member done: back to work
+            del self.held[job.job_id]
+            self.jobs[job.job_id] = job
         hit = list(self.jobs.values())
         for job in hit:
-            saved = job.checkpointed_flop(now)
-            lost = job.done_flop - saved
-            job.lost_flop += lost
-            self.lost_flop += lost
+            self._roll_back(job)
             job.faults += 1
-            job.done_flop = saved
-            job.history.append((now, saved))
         self.down_until = max(self.down_until, now + recovery_s)
         self._decide_regime()
         self._set_rates()
@@ -356,15 +412,12 @@ class NodeAgent:
         self.progress_jobs()
         self.alive = False
         self._version += 1
-        hit = list(self.jobs.values())
-        now = self.env.now
+        hit = list(self.jobs.values()) + list(self.held.values())
         for job in hit:
-            saved = job.checkpointed_flop(now)
-            job.lost_flop += job.done_flop - saved
-            self.lost_flop += job.done_flop - saved
-            job.done_flop = saved
+            self._roll_back(job)
             job.version += 1
         self.jobs.clear()
+        self.held.clear()
         self._power_w = 0.0
         self.free = 0
         return hit
