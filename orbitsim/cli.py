@@ -1,7 +1,8 @@
 """The ``orbitsim`` command line (typer + rich).
 
 Every command raises :class:`~orbitsim.errors.InputError` for bad input; :func:`main` prints it
-as one line on stderr and exits with code 2, never with a traceback.
+as one line on stderr and exits with code 2, never with a traceback. Usage errors caught by
+typer/click (``--hours -3``, a missing argument, an unknown option) are printed the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from orbitsim.errors import InputError
+
+try:  # typer >= 0.20 vendors click as typer._click; older typers use click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_exceptions
 
 app = typer.Typer(
     name="orbitsim",
@@ -60,12 +66,45 @@ def _resume_hint(argv: list[str] | None) -> str:
     return "run the same command again"
 
 
+def usage_error_line(exc) -> str:
+    """One line for a click/typer usage error: ``--hours: must be > 0, got -3 (see ...)``."""
+    param = getattr(exc, "param", None)
+    if (isinstance(exc, click_exceptions.BadParameter)
+            and not isinstance(exc, click_exceptions.MissingParameter) and param is not None):
+        if getattr(param, "param_type_name", "") == "argument":
+            name = str(param.human_readable_name).upper()
+        else:
+            name = max(param.opts, key=len) if param.opts else str(param.name)
+        text = f"{name}: {exc.message}"
+    else:
+        text = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "orbitsim"
+    return " ".join(f"{text} (see '{command} --help')".split())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``orbitsim`` script and of ``python -m orbitsim``."""
     _register()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app(args=argv, prog_name="orbitsim")
+        # standalone_mode=False: usage errors come here as exceptions (one line below) instead
+        # of typer's boxed usage message; --help still prints and returns 0.
+        code = app(args=argv, prog_name="orbitsim", standalone_mode=False)
+        # As typer's standalone mode does; Ctrl-C inside a command returns 130 (handled below).
+        sys.exit(code if isinstance(code, int) else 0)
+    except click_exceptions.NoArgsIsHelpError as exc:  # the help is already printed
+        sys.exit(exc.exit_code)
+    except click_exceptions.UsageError as exc:
+        err.print(f"[bold red]error:[/] {escape(usage_error_line(exc))}", markup=True)
+        sys.exit(2)
+    except click_exceptions.ClickException as exc:
+        err.print(f"[bold red]error:[/] {escape(' '.join(exc.format_message().split()))}",
+                  markup=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
+        sys.exit(130)
     except InputError as exc:
         # Messages quote user text (paths, TLE titles): never read it as rich markup.
         err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
@@ -78,7 +117,6 @@ def main(argv: list[str] | None = None) -> None:
         err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
         sys.exit(130)
     except SystemExit as exc:
-        # typer turns Ctrl-C inside a command into a silent exit 130: say how to resume.
         if exc.code == 130:
             err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
         raise

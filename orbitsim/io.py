@@ -11,13 +11,28 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from orbitsim.errors import InputError
+
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once at import: the process-wide setting is left as it was
+
+
+def make_dir(path: str | Path, *, what: str = "folder") -> Path:
+    """Create the folder ``path`` (and its parents); InputError if a file is in the way."""
+    path = Path(path)
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            raise InputError(f"{part} is a file, not a folder; give a {what} name")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    :class:`InputError` if ``path`` is an existing folder or a file stands where a parent
+    folder must be.
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
@@ -27,7 +42,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     'done'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file name")
+    make_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -6,6 +6,7 @@ They live in the repository's top-level folders and are shipped inside the wheel
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from orbitsim.errors import InputError
@@ -20,6 +21,9 @@ KINDS = {
     "workload": "workloads",
     "scenario": "workloads/scenarios",
 }
+
+#: kind -> how messages name it
+LABELS = {"ground": "ground network"}
 
 
 def data_roots() -> list[Path]:
@@ -52,6 +56,9 @@ def resolve(kind: str, name_or_path: str | Path) -> Path:
     candidate = builtin_dir(kind) / f"{name_or_path}.toml"
     if candidate.is_file():
         return candidate
-    names = ", ".join(builtin_names(kind)) or "none"
-    raise InputError(f"no such file and no built-in {kind} of that name (built-in: {names})",
+    builtin = builtin_names(kind)
+    close = difflib.get_close_matches(str(name_or_path), builtin, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise InputError(f"no such file and no built-in {LABELS.get(kind, kind)} of that name "
+                     f"(built-in: {', '.join(builtin) or 'none'}){hint}",
                      source=str(name_or_path))

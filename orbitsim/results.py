@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from orbitsim.io import atomic_path, write_text_atomic
+from orbitsim.errors import InputError
+from orbitsim.io import atomic_path, make_dir, write_text_atomic
 
 
 def _jsonable(value):
@@ -54,10 +55,21 @@ def _verdict(run, summary: dict):
     return verdict
 
 
+def check_out_dir(out: str | Path) -> Path:
+    """``out`` must be a folder or not exist yet: InputError if it is a file (or a file stands
+    where one of its parents must be). Called before a long run, and again before writing."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder name")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"--out {out}: {parent} is a file, not a folder")
+    return out
+
+
 def write_outputs(run, out: str | Path) -> list[Path]:
     """Write every file of a run into ``out``; returns their paths."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(check_out_dir(out))
     files = [
         write_parquet(run.jobs, out / "jobs.parquet"),
         write_parquet(run.nodes, out / "nodes.parquet"),

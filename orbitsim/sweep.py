@@ -13,6 +13,7 @@ same point runner.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -28,7 +29,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from orbitsim.errors import InputError
-from orbitsim.io import write_text_atomic
+from orbitsim.io import make_dir, write_text_atomic
 from orbitsim.model.scenario import Scenario, check_references, load_scenario
 from orbitsim.model.validation import describe_validation_error
 
@@ -279,18 +280,23 @@ def _verdict_metrics(run, launch_price_usd_per_kg: float | None) -> dict[str, fl
 
 def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: float | None,
             workers: int = 1, scheduler: str | None = None,
-            on_result: Callable[[str, dict[str, Any]], None]) -> None:
+            on_result: Callable[[str, dict[str, Any]], None],
+            on_ready: Callable[[], None] | None = None) -> None:
     """Run ``tasks`` (``(id, base scenario data, values)``) and call ``on_result(id, row)`` in
     this process as each finishes, in completion order.
 
     ``scheduler`` (``tcp://host:port``): a Dask distributed cluster; else ``workers`` local
-    processes (spawn), or inline when ``workers == 1``.
+    processes (spawn), or inline when ``workers == 1``. ``on_ready()`` is called once before
+    the first task, when the executor is up (for Dask: once the scheduler answered).
     """
     if workers < 1:
         raise ValueError("workers must be >= 1")
+    ready = on_ready or (lambda: None)
     if scheduler:
-        _execute_dask(tasks, hours, scheduler, on_result)
-    elif workers == 1:
+        _execute_dask(tasks, hours, scheduler, on_result, ready)
+        return
+    ready()
+    if workers == 1:
         for key, base, values in tasks:
             on_result(key, run_point(base, values, hours))
     else:
@@ -314,7 +320,7 @@ def _execute_pool(tasks, hours, workers, on_result) -> None:
     executor.shutdown(wait=True)
 
 
-def _execute_dask(tasks, hours, scheduler, on_result) -> None:
+def _execute_dask(tasks, hours, scheduler, on_result, on_ready) -> None:
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
@@ -325,8 +331,9 @@ def _execute_dask(tasks, hours, scheduler, on_result) -> None:
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
                          field="scheduler") from None
+    futures = {}
     try:
-        futures = {}
+        on_ready()
         for key, base, values in tasks:
             future = client.submit(run_point, base, values, hours, pure=False,
                                    key=f"orbitsim-point-{key}")
@@ -351,7 +358,7 @@ class SweepResult:
     ids: list[str]
     computed: list[str]
     skipped: list[str]
-    table: Any  # pandas DataFrame, one row per point sorted by id
+    table: Any  # pandas DataFrame, one row per point in grid order
     files: list[Path]
 
 
@@ -359,7 +366,9 @@ def _manifest(base: dict[str, Any], hours: float | None) -> dict[str, Any]:
     return {"scenario": base, "hours": hours}
 
 
-def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
+def _check_manifest(out: Path, manifest: dict[str, Any], *, write: bool = True) -> None:
+    """``out/sweep.json`` must hold ``manifest`` if it exists; else it is written (when
+    ``write``: a Dask sweep writes it only once the scheduler answered)."""
     path = out / "sweep.json"
     if path.is_file():
         try:
@@ -369,7 +378,7 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
         if existing != manifest:
             raise InputError("this folder holds a sweep of another scenario or --hours; use "
                              "another --out (or delete it)", source=out)
-    else:
+    elif write:
         write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
 
 
@@ -387,7 +396,7 @@ def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Pat
     """
     import pandas as pd
 
-    from orbitsim.results import write_parquet
+    from orbitsim.results import check_out_dir, write_parquet
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -399,8 +408,10 @@ def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Pat
     if sample is not None:
         points = sample_points(points, sample, sample_seed)
     ids = [point_id(values) for values in points]
-    out.mkdir(parents=True, exist_ok=True)
-    _check_manifest(out, _manifest(base, hours))
+    created = not check_out_dir(out).exists()
+    make_dir(out)
+    manifest = _manifest(base, hours)
+    _check_manifest(out, manifest, write=False)
     todo = [(key, base, values) for key, values in zip(ids, points, strict=True)
             if not point_path(out, key).is_file()]
     skipped = [key for key in ids if point_path(out, key).is_file()]
@@ -416,7 +427,15 @@ def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Pat
         done += 1
         report(done, len(ids))
 
-    execute(todo, hours=hours, workers=workers, scheduler=scheduler, on_result=on_result)
+    try:
+        execute(todo, hours=hours, workers=workers, scheduler=scheduler, on_result=on_result,
+                on_ready=lambda: _check_manifest(out, manifest))
+    except InputError:
+        if created and not computed:  # e.g. an unreachable scheduler: leave nothing behind
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    _check_manifest(out, manifest)  # no task to run: the executor never started
     table = read_points(out, ids)
     files = [write_parquet(table, out / "sweep.parquet")]
     return SweepResult(out=out, ids=ids, computed=computed, skipped=skipped, table=table,
@@ -424,13 +443,14 @@ def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Pat
 
 
 def read_points(out: str | Path, ids: Iterable[str]):
-    """The rows of the given points (one Parquet file each) as one DataFrame sorted by id."""
+    """The rows of the given points (one Parquet file each) as one DataFrame, in the order of
+    ``ids`` (the grid's order: first axis slowest), duplicates dropped."""
     import pandas as pd
 
-    frames = [pd.read_parquet(point_path(Path(out), key)) for key in sorted(set(ids))]
+    frames = [pd.read_parquet(point_path(Path(out), key)) for key in dict.fromkeys(ids)]
     if not frames:
         return pd.DataFrame(columns=[ID_COLUMN])
-    return pd.concat(frames, ignore_index=True).sort_values(ID_COLUMN, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- figures and the HTML summary -----------------------------------------------------------
@@ -602,7 +622,8 @@ def policy_benchmark(scenarios: dict[str, Scenario], policies: list[str], seeds:
 
 
 def plot_policy_benchmark(table, metrics: list[str], path: Path) -> Path:
-    """One panel per metric: the mean of each policy per scenario with 95 % CI error bars."""
+    """One row of panels per metric, one column per scenario (each panel its own y axis, as
+    the scenarios differ in scale): the mean of each policy with 95 % CI error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -612,21 +633,27 @@ def plot_policy_benchmark(table, metrics: list[str], path: Path) -> Path:
 
     scenarios = list(dict.fromkeys(table["scenario"]))
     policies = list(dict.fromkeys(table["policy"]))
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(6.4, 0.9 * len(policies) + 2),
-                                                       2.6 * len(metrics)), dpi=100,
-                             squeeze=False)
-    width = 0.8 / max(len(scenarios), 1)
-    for ax, metric in zip(axes[:, 0], metrics, strict=True):
-        for i, scenario in enumerate(scenarios):
+    n_cols = max(len(scenarios), 1)
+    fig, axes = plt.subplots(len(metrics), n_cols,
+                             figsize=(max(6.4, (0.6 * len(policies) + 1.5) * n_cols),
+                                      2.6 * len(metrics)),
+                             dpi=100, squeeze=False, sharex=True)
+    x = np.arange(len(policies))
+    for row, metric in enumerate(metrics):
+        for col, scenario in enumerate(scenarios):
+            ax = axes[row, col]
             part = table[table["scenario"] == scenario].set_index("policy").reindex(policies)
-            x = np.arange(len(policies)) + (i - (len(scenarios) - 1) / 2) * width
             ax.errorbar(x, part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0.0),
-                        fmt="o", capsize=3, label=scenario)
-        ax.set_xticks(range(len(policies)), policies, rotation=20, fontsize="small")
-        ax.set_ylabel(axis_label(metric), fontsize="small")
-        ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize="small")
-    axes[0, 0].set_title("scheduling policies: mean and 95 % confidence interval over seeds")
+                        fmt="o", capsize=3, color=f"C{col}")
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize="small")
+            if row == 0:
+                ax.set_title(scenario, fontsize="medium")
+            if col == 0:
+                ax.set_ylabel(axis_label(metric), fontsize="small")
+            if row == len(metrics) - 1:
+                ax.set_xticks(x, policies, rotation=30, ha="right", fontsize="small")
+    fig.suptitle("scheduling policies: mean and 95 % confidence interval over seeds")
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})

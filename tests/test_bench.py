@@ -62,3 +62,28 @@ def test_policy_benchmark_with_a_user_policy(tmp_path):
     assert (table["jobs_done_ci95"] >= 0).all()
     png = plot_policy_benchmark(table, metrics, tmp_path / "policies.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_policy_table_fits_80_columns(monkeypatch):
+    """Short headers and one table per scenario: nothing cut at 80 columns."""
+    import pandas as pd
+    from rich.console import Console
+
+    from orbitsim import sweep
+    from orbitsim.commands import bench
+
+    rows = [dict(scenario=scenario, policy=policy, seed=seed, jobs_done=3605 + 50 * seed,
+                 latency_mean_s=444.2 + 300 * seed, utilisation=0.2641 + 0.01 * seed,
+                 deadline_misses=0)
+            for scenario in ("shell-12 no-ISL 1 h", "starcloud-demo 1 h")
+            for policy in ("greedy-earliest-finish", "sovereignty-aware", "fifo")
+            for seed in (1, 2, 3)]
+    monkeypatch.setattr(sweep, "policy_benchmark", lambda *args, **kwargs: pd.DataFrame(rows))
+    monkeypatch.setattr(bench, "policy_scenarios", lambda hours: {})
+    console = Console(width=80, record=True)
+    bench.run_policy_benchmark(console, True, [], 1, None)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for piece in ("greedy-earliest-finish", "sovereignty-aware", "jobs done", "latency (s)",
+                  "utilisation", "misses", "3,705 ± 124", "shell-12 no-ISL 1 h"):
+        assert piece in text

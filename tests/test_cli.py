@@ -95,7 +95,8 @@ def test_validate_good_files_exit_0(capsys, path):
 BUILTIN_FILES = sorted(
     path
     for folder in ("constellations", "constellations/ground", "constellations/hardware",
-                   "constellations/hardware/accelerators", "workloads", "workloads/scenarios")
+                   "constellations/hardware/accelerators", "constellations/economics",
+                   "workloads", "workloads/scenarios")
     for path in (REPO / folder).glob("*.toml")
     if path.stem != "spacex-odc-1m"  # built once, in test_catalogue.py
 )
@@ -202,3 +203,111 @@ def test_paths_with_brackets_are_printed_verbatim(capsys, tmp_path, folder):
     good.write_text((DATA / "iss.tle").read_text())
     code, out, _ = run(capsys, "validate", str(good))
     assert code == 0 and "".join(str(good).split()) in "".join(out.split())  # may wrap
+
+
+# --- usage errors, scenario policies, economics files, --out mistakes ---------------------------
+
+
+@pytest.mark.parametrize(("args", "piece"), [
+    (["run", "starcloud-demo", "--hours", "-3"], "error: --hours: must be a finite number > 0"),
+    (["eclipses", "starcloud-demo", "--out", "x.csv", "--hours", "0"], "error: --hours: "),
+    (["sweep", "starcloud-demo", "--param", "seed=1", "--out", "x", "--workers", "0"],
+     "error: --workers: "),
+    (["eclipses", "starcloud-demo", "--out", "x.csv", "--no-such-option"], "No such option"),
+    (["run"], "Missing argument"),
+    (["no-such-command"], "No such command"),
+])
+def test_usage_errors_are_one_line_exit_2(capsys, args, piece):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and piece in err and err.count("\n") == 1, err
+    assert "Usage:" not in err and "╭" not in err and "--help" in err
+
+
+def test_help_states_the_open_bound(capsys):
+    code, out, _ = run(capsys, "eclipses", "--help")
+    text = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "hours (> 0)" in text and "x>=0.0" not in text
+
+
+def scenario_with_policy(folder: Path, policy: str) -> Path:
+    text = (REPO / "workloads" / "scenarios" / "starcloud-demo.toml").read_text()
+    lines = [f'policy = "{policy}"' if line.startswith("policy =") else line
+             for line in text.splitlines()]
+    path = folder / "scenario.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+POLICY_FILE = """
+import numpy as np
+from orbitsim import Policy
+
+
+class CoolestFirst(Policy):
+    needs_state = True
+
+    def choose(self, job, view):
+        return int(np.argmin(view.temp_k))
+"""
+
+
+@pytest.mark.parametrize(("policy", "piece"), [
+    ("fifoo", "policy: unknown policy 'fifoo'"),
+    ("my_policies.py:CoolestFirs", "policy: cannot load policy"),
+    ("absent.py:CoolestFirst", "policy: absent.py: no such policy file"),
+])
+def test_validate_loads_the_scenario_policy(capsys, tmp_path, policy, piece):
+    (tmp_path / "my_policies.py").write_text(POLICY_FILE)
+    path = scenario_with_policy(tmp_path, policy)
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2 and err.startswith(f"error: {path}: {piece}") and err.count("\n") == 1
+    if policy == "fifoo":
+        assert "did you mean 'fifo'?" in err
+
+
+def test_validate_names_a_policy_file_relative_to_the_scenario(capsys, tmp_path, monkeypatch):
+    (tmp_path / "my_policies.py").write_text(POLICY_FILE)
+    path = scenario_with_policy(tmp_path, "my_policies.py:CoolestFirst")
+    monkeypatch.chdir(REPO)  # not the scenario's folder: the file is found beside the scenario
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 0, err
+    assert "my_policies.py:CoolestFirst" in " ".join(out.split())
+
+
+def test_validate_summaries_count_right(capsys):
+    _, out, _ = run(capsys, "validate", str(DATA / "iss.tle"))
+    assert "(1 satellite)" in out
+    _, out, _ = run(capsys, "validate", str(REPO / "workloads" / "inference-mixed.toml"))
+    assert "job classes" in out and "tenants" in out and "(ok)" not in out
+    _, out, _ = run(capsys, "validate", str(REPO / "constellations" / "ground" / "commercial.toml"))
+    assert out.startswith("valid ground network:")
+
+
+def test_validate_bad_economics_file(capsys, tmp_path):
+    text = (REPO / "constellations" / "economics" / "orbit.toml").read_text()
+    bad = tmp_path / "orbit.toml"
+    bad.write_text(text.replace("launch_price_usd_per_kg = 2700.0", "launch_price_usd_per_kg = -1"))
+    code, _, err = run(capsys, "validate", str(bad))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"error: {bad}") and "launch_price_usd_per_kg" in err
+
+
+def test_misspelt_builtin_name_suggests_the_right_one(capsys, tmp_path):
+    code, _, err = run(capsys, "contacts", "starcloud-demo", "--stations", "comercial",
+                       "--out", str(tmp_path / "c.csv"))
+    assert code == 2 and "no built-in ground network" in err
+    assert "did you mean 'commercial'?" in err
+
+
+def test_out_that_is_a_folder_or_a_file_is_one_line_exit_2(capsys, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code, _, err = run(capsys, "eclipses", "starcloud-demo", "--hours", "0.1", "--out", str(folder))
+    assert code == 2 and err == f"error: {folder} is a directory; give a file name\n"
+    assert list(folder.iterdir()) == []
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me")
+    code, _, err = run(capsys, "run", "starcloud-demo", "--hours", "0.1", "--out", str(a_file))
+    assert code == 2 and err == f"error: --out {a_file} is a file; give a folder name\n"
+    assert a_file.read_text() == "keep me"

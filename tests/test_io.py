@@ -74,3 +74,18 @@ def test_failing_dataframe_write_leaves_nothing(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         write_csv_atomic(tmp_path / "rows.csv", Broken())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_or_a_file_in_the_way_is_an_input_error(tmp_path):
+    from orbitsim.errors import InputError
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a directory; give a file name"):
+        write_text_atomic(folder, "x")
+    assert list(folder.iterdir()) == [] and leftovers(tmp_path) == []
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep")
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        write_text_atomic(blocker / "out.txt", "x")
+    assert blocker.read_text() == "keep"

@@ -48,7 +48,9 @@ def test_grid_ids_and_clean_run(clean):
     assert len(clean.ids) == 4 and len(set(clean.ids)) == 4
     assert sorted(clean.computed) == sorted(clean.ids) and clean.skipped == []
     table = clean.table
-    assert list(table["point_id"]) == sorted(clean.ids)
+    assert list(table["point_id"]) == clean.ids  # grid order, first axis slowest
+    assert list(table["policy"]) == ["fifo", "fifo", "round-robin", "round-robin"]
+    assert list(table["seed"]) == [1, 2, 1, 2]
     assert set(table["policy"]) == {"fifo", "round-robin"} and set(table["seed"]) == {1, 2}
     assert (table["hours"] == HOURS).all()
     assert (table["jobs_total"] == table["jobs_done"] + table["jobs_failed"]
@@ -106,9 +108,7 @@ def test_cli_sweep_writes_dataset_figures_and_html(tmp_path, capsys):
               "--hours", "0.25", "--out", str(out)])
     assert exit_info.value.code == 0
     table = pd.read_parquet(out / "sweep.parquet")
-    assert list(table["launch_price_usd_per_kg"]) == sorted(table["launch_price_usd_per_kg"],
-                                                           key=lambda v: point_id(
-                                                               {"launch_price_usd_per_kg": v}))
+    assert list(table["launch_price_usd_per_kg"]) == [100.0, 1000.0]  # grid order
     assert (table["verdict_launch_price_usd_per_kg"] == table["launch_price_usd_per_kg"]).all()
     cheap, dear = (table.set_index("launch_price_usd_per_kg")
                    .loc[[100.0, 1000.0], "orbit_usd_per_accelerator_hour"])
@@ -192,3 +192,31 @@ def test_a_sweep_killed_midway_and_resumed_loses_and_duplicates_nothing(clean, t
     assert sorted(p.stem for p in points.glob("*.parquet")) == sorted(clean.ids)
     table = pd.read_parquet(tmp_path / "sweep.parquet")
     pd.testing.assert_frame_equal(table, clean.table)
+
+
+def test_out_that_is_a_file_is_one_line_exit_2(tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "starcloud-demo", "--param", "seed=1,2", "--out", str(a_file)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"error: --out {a_file} is a file; give a folder name\n"
+    assert a_file.read_text() == "keep me"
+
+
+def test_unreachable_scheduler_leaves_nothing_behind(base, params, tmp_path, monkeypatch):
+    import orbitsim.sweep as sweep_module
+
+    def unreachable(tasks, hours, scheduler, on_result, on_ready):
+        raise InputError(f"cannot connect to the Dask scheduler at {scheduler!r}",
+                         field="scheduler")
+
+    monkeypatch.setattr(sweep_module, "_execute_dask", unreachable)
+    out = tmp_path / "swd"
+    with pytest.raises(InputError, match="cannot connect"):
+        run_sweep(base, params, out, hours=HOURS, scheduler="tcp://127.0.0.1:8799")
+    assert not out.exists()
+    out.mkdir()  # an existing folder is kept, but gets no sweep.json
+    with pytest.raises(InputError, match="cannot connect"):
+        run_sweep(base, params, out, hours=HOURS, scheduler="tcp://127.0.0.1:8799")
+    assert list(out.iterdir()) == []

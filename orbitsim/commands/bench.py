@@ -25,6 +25,9 @@ from orbitsim.errors import InputError
 
 #: Metrics of the policy benchmark's table and figure.
 POLICY_METRICS = ("jobs_done", "latency_mean_s", "utilisation", "deadline_misses")
+#: Short column headers of those metrics in the console table.
+POLICY_HEADERS = {"jobs_done": "jobs done", "latency_mean_s": "latency (s)",
+                  "utilisation": "utilisation", "deadline_misses": "misses"}
 #: Hours of each policy-benchmark scenario, full and --quick.
 POLICY_HOURS = (2.0, 1.0)
 #: Seeds of the policy benchmark, full and --quick.
@@ -86,7 +89,9 @@ def _fmt(mean: float, half: float) -> str:
     if mean != mean:  # NaN
         return "-"
     text = f"{mean:,.4g}"
-    return text if half != half else f"{text} ± {half:,.2g}"
+    if half != half:
+        return text
+    return f"{text} ± {half:,.0f}" if abs(half) >= 100 else f"{text} ± {half:,.2g}"
 
 
 def run_policy_benchmark(console: Console, quick: bool, policy_files: list[str],
@@ -115,14 +120,18 @@ def run_policy_benchmark(console: Console, quick: bool, policy_files: list[str],
                                 progress=lambda d, t: bar.update(task, completed=d, total=t))
     runs["policy"] = runs["policy"].map(labels)
     table = confidence_table(runs, ["scenario", "policy"], list(POLICY_METRICS))
-    out = Table(title=f"scheduling policies: mean ± 95 % CI (t) over {len(seeds)} seeds")
-    for column in ("scenario", "policy", *POLICY_METRICS):
-        out.add_column(column, justify="left" if column in ("scenario", "policy") else "right")
-    for row in table.itertuples(index=False):
-        values = row._asdict()
-        out.add_row(escape(values["scenario"]), escape(values["policy"]),
-                    *(_fmt(values[f"{m}_mean"], values[f"{m}_ci95"]) for m in POLICY_METRICS))
-    console.print(out)
+    # One table per scenario with short headers, so that it fits 80 columns (rich folds the
+    # rest rather than cutting it).
+    for scenario in dict.fromkeys(table["scenario"]):
+        out = Table(title=escape(f"{scenario}: mean ± 95 % CI (t) over {len(seeds)} seeds"))
+        out.add_column("policy", no_wrap=True)
+        for metric in POLICY_METRICS:
+            out.add_column(POLICY_HEADERS[metric], justify="right")
+        for row in table[table["scenario"] == scenario].itertuples(index=False):
+            values = row._asdict()
+            out.add_row(escape(values["policy"]),
+                        *(_fmt(values[f"{m}_mean"], values[f"{m}_ci95"]) for m in POLICY_METRICS))
+        console.print(out)
     if png is not None:
         plot_policy_benchmark(table, list(POLICY_METRICS), png)
         console.print(f"figure: [bold]{escape(str(png))}[/]")
@@ -141,8 +150,9 @@ def bench(
     workers: Annotated[int, typer.Option("--workers", min=1, help="policies: local processes "
                                          "running the simulations.")] = 1,
 ) -> None:
-    """Run benchmarks and print their tables. Full-run figures are recorded in
-    benchmarks/RESULTS.md with the machine and date.
+    """Run benchmarks and print their tables.
+
+    Full-run figures are recorded in benchmarks/RESULTS.md with the machine and date.
 
     Example: orbitsim bench policies --quick --png out/policies.png
     """

@@ -10,6 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -46,8 +47,10 @@ def contacts(
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the cloud process of optical stations.")] = 0,
 ) -> None:
-    """Contact windows: start, end and maximum elevation (refined to < 1 s) and the bytes each
-    pass can carry, for every satellite over every station.
+    """Contact windows of every satellite over every station, to CSV.
+
+    Start, end and culmination of each pass are refined between grid samples to a few
+    milliseconds; each row also gives the bytes the station's link budget can move in the pass.
 
     Example: orbitsim contacts starlink-shell1 --stations commercial --hours 24 --out passes.csv
     """
@@ -80,8 +83,9 @@ def contacts(
 
     mask = (f"{min_elevation:g}° (all stations)" if min_elevation is not None
             else "each station's own")
-    table = Table(title=f"{sats.name} over {network.name}: {grid.start_utc:%Y-%m-%d %H:%M} UTC "
-                        f"+ {hours:g} h", show_header=False)
+    title = (f"{sats.name} over {network.name}: {grid.start_utc:%Y-%m-%d %H:%M} UTC "
+             f"+ {hours:g} h")
+    table = Table(title=escape(title), show_header=False, min_width=len(title))
     table.add_row("satellites / stations", f"{len(sats):,} / {len(network):,}")
     table.add_row("elevation mask", mask)
     table.add_row("passes", f"{len(passes):,}")

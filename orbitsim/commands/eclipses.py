@@ -32,7 +32,10 @@ def eclipses(
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=0, help="Satellites per chunk (memory bound); 0 = automatic.")] = 0,
 ) -> None:
-    """Umbra and penumbra intervals for each satellite, entry and exit refined to < 1 s.
+    """Umbra and penumbra intervals of each satellite, to CSV.
+
+    Conical shadow with a finite Sun; entry and exit are refined between grid samples to well
+    under a second. The CSV is streamed chunk by chunk, so memory stays bounded.
 
     Example: orbitsim eclipses starcloud-demo --hours 24 --out eclipses.csv
     """
@@ -65,8 +68,10 @@ def eclipses(
               else float(np.mean(sats.subset(slice(0, None, max(1, len(sats) // 10_000)))
                                  .mean_period_min())))
     sat_seconds = len(sats) * grid.duration_s
-    table = Table(title=f"{escape(sats.name)}: {len(sats):,} satellites, "
-                        f"{grid.start_utc:%Y-%m-%d %H:%M} UTC + {hours:g} h", show_header=False)
+    noun = "satellite" if len(sats) == 1 else "satellites"
+    title = (f"{sats.name}: {len(sats):,} {noun}, {grid.start_utc:%Y-%m-%d %H:%M} UTC "
+             f"+ {hours:g} h")
+    table = Table(title=escape(title), show_header=False, min_width=len(title))
     table.add_row("satellites", f"{len(sats):,}")
     table.add_row("mean orbital period", f"{period:.2f} min")
     table.add_row("time in umbra", f"{100 * umbra_s / sat_seconds:.2f} %")

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
 
+
+def positive(value: float | None) -> float | None:
+    """Typer callback: a finite number > 0 (``None``, an option left out, passes)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"must be a finite number > 0, got {value:g}")
+    return value
+
+
 Start = Annotated[str, typer.Option("--start", help="Start of the window, ISO 8601 UTC.")]
-Hours = Annotated[float, typer.Option("--hours", help="Length of the window in hours.", min=0.0)]
-Step = Annotated[float, typer.Option("--step", help="Time step of the geometry grid, seconds.",
-                                     min=0.001)]
+Hours = Annotated[float, typer.Option("--hours", help="Length of the window in hours (> 0).",
+                                      callback=positive)]
+Step = Annotated[float, typer.Option("--step", help="Time step of the geometry grid, seconds "
+                                     "(> 0).", callback=positive)]
 Workers = Annotated[int, typer.Option("--workers", help="Processes for the chunked propagation.",
                                       min=1)]
 DEFAULT_START = "2026-06-21T00:00:00Z"

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import Workers
+from orbitsim.commands.options import Workers, positive
 
 
 def _fmt(value) -> str:
@@ -29,20 +29,24 @@ def run(
                                             "scenarios`) or a scenario TOML file.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path("out/run"),
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Override the seed.")] = None,
-    hours: Annotated[float | None, typer.Option("--hours", min=0.0,
-                                                help="Override the duration.")] = None,
-    policy: Annotated[str | None, typer.Option("--policy", help="Override the scheduling "
-                                               "policy (a name or module:Class).")] = None,
+    hours: Annotated[float | None, typer.Option("--hours", callback=positive,
+                                                help="Override the duration, hours (> 0).")] = None,
+    policy: Annotated[str | None, typer.Option(
+        "--policy", help="Override the scheduling policy (a name, module:Class or "
+        "file.py:Class).")] = None,
     workers: Workers = 1,
 ) -> None:
-    """Simulate a scenario: writes summary.json, jobs.parquet, nodes.parquet, transfers.parquet,
-    report.html and PNG plots into --out.
+    """Simulate a scenario and write its results into --out.
+
+    Writes summary.json, jobs.parquet, nodes.parquet, transfers.parquet, report.html and PNG
+    plots.
 
     Example: orbitsim run starcloud-demo --out out/demo
     """
-    from orbitsim.results import write_outputs
+    from orbitsim.results import check_out_dir, write_outputs
     from orbitsim.sim.run import simulate
 
+    check_out_dir(out)  # before the simulation, not after it
     console = Console(highlight=False)
     began = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),

@@ -18,6 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from orbitsim.commands.options import positive
+
 
 def sweep(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or a scenario TOML "
@@ -27,26 +29,33 @@ def sweep(
         "NAME is a scenario field (seed, policy, hours, isl, ground_network, ...) or "
         "launch_price_usd_per_kg. Repeat for a cartesian grid.")],
     out: Annotated[Path, typer.Option("--out", help="Folder of the sweep's dataset.")],
-    hours: Annotated[float | None, typer.Option("--hours", help="Override the duration of "
-                                                "every point (h).")] = None,
+    hours: Annotated[float | None, typer.Option("--hours", callback=positive,
+                                                help="Override the duration of every point, "
+                                                "hours (> 0).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes running "
                                          "points (1: in this process).")] = 1,
     scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Dask distributed scheduler, tcp://HOST:PORT (needs "
-        "orbitsim[dask]); replaces --workers.")] = None,
+        "--scheduler", help="Dask distributed scheduler, tcp://HOST:PORT; replaces --workers. "
+        "Needs pip install 'orbitsim\\[dask]' here, and each Dask worker needs orbitsim "
+        "installed.")] = None,
     sample: Annotated[int | None, typer.Option("--sample", min=1, help="Run only N points "
                                                "drawn at random from the grid.")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of --sample's draw (sweep "
                                       "the scenario's seed with --param seed=...).")] = 0,
     metric: Annotated[str, typer.Option("--metric", help="Metric plotted against each "
-                                        "parameter.")] = "accelerator_hours",
+                                        "parameter (a column of sweep.parquet, e.g. "
+                                        "orbit_usd_per_accelerator_hour).")
+                      ] = "accelerator_hours",
 ) -> None:
-    """Run every point of a parameter grid; results stream into DIR/points/<id>.parquet, then
-    DIR/sweep.parquet, one PNG per parameter and DIR/summary.html. Run the same command again
-    to finish an interrupted sweep: points already written are skipped.
+    """Run every point of a parameter grid, each a full run, into one Parquet dataset.
 
-    Example: orbitsim sweep starcloud-demo --param policy=fifo,energy-aware
-    --param seed=1:3:1 --hours 2 --workers 2 --out out/sweep
+    Results stream into DIR/points/<id>.parquet, then DIR/sweep.parquet (rows in grid order),
+    one PNG of --metric per parameter and DIR/summary.html; DIR/sweep.json records the base
+    scenario. Run the same command again to finish an interrupted sweep: points already written
+    are skipped.
+
+    Example: orbitsim sweep starcloud-demo --param policy=fifo,round-robin --param seed=1:3:1
+    --hours 2 --workers 2 --out out/sweep
     """
     from orbitsim.model.scenario import load_scenario
     from orbitsim.sweep import parse_params, run_sweep, write_figures

@@ -1,8 +1,9 @@
 """``orbitsim validate``: check a scenario, constellation, ground network, hardware, workload,
-TLE or OMM file without running anything."""
+economics, TLE or OMM file without running anything."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,22 @@ from rich.markup import escape
 from orbitsim.errors import InputError
 from orbitsim.model.validation import read_toml
 
+#: Economics files (``constellations/economics/*.toml``): the key that tells each apart.
+ECONOMICS_KEYS = (("common", "accelerator_price_usd"), ("orbit", "manufacturing_usd_per_kg"),
+                  ("ground", "default_region"), ("policy", "regions"))
+
+
+def economics_part(data: dict) -> str | None:
+    """Which economics file ``data`` is (common, orbit, ground, policy), or None."""
+    for part, key in ECONOMICS_KEYS:
+        if key in data:
+            return part
+    return None
+
 
 def sniff_kind(path: Path) -> str:
-    """What a file is: scenario, constellation, ground, hardware, accelerator, workload or
-    orbits."""
+    """What a file is: scenario, constellation, ground, hardware, accelerator, workload,
+    economics or orbits."""
     if not path.is_file():
         raise InputError("no such file", source=path)
     suffix = path.suffix.lower()
@@ -34,15 +47,69 @@ def sniff_kind(path: Path) -> str:
             return "accelerator"
         if "job_classes" in data or "jobs" in data or "tenants" in data:
             return "workload"
+        if economics_part(data):
+            return "economics"
         raise InputError("cannot tell what this TOML file describes: expected 'shells' "
                          "(constellation), 'stations' (ground network), 'constellation' "
                          "(scenario), 'node'/'accelerator' (hardware), 'power_limit_w' "
-                         "(accelerator) or 'job_classes' (workload)",
+                         "(accelerator), 'job_classes' (workload) or an economics table "
+                         "('accelerator_price_usd', 'manufacturing_usd_per_kg', "
+                         "'default_region' or 'regions')",
                          source=path)
     if suffix == ".csv":
         head = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].lower()
         return "ground" if "lat_deg" in head else "orbits"
     return "orbits"
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 satellite``, ``2 satellites`` (``plural`` for irregular nouns)."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {plural or noun + 's'}"
+
+
+def check_policy(scenario, path: Path) -> str:
+    """The scenario's policy, loaded as a run loads it (a ``file.py:Class`` relative to the
+    scenario file); its name, or an InputError ``FILE: policy: ...``."""
+    from orbitsim.policies.registry import get_policy
+
+    spec = scenario.policy
+    if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
+        target, _, attribute = spec.partition(":")
+        spec = f"{scenario.path_of(target)}:{attribute}"
+    try:
+        get_policy(spec)
+    except InputError as exc:
+        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
+        if ":" not in spec:
+            from orbitsim.policies.registry import policy_names
+
+            close = difflib.get_close_matches(spec, list(policy_names()), n=1)
+            detail += f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(detail, source=path, field="policy") from None
+    return scenario.policy
+
+
+def check_economics(path: Path, data: dict) -> str:
+    """Validate one economics file (and, named like a built-in one, its folder as a whole)."""
+    from orbitsim.analysis import economics
+    from orbitsim.model.validation import validate_model
+
+    part = economics_part(data)
+    models = {"common": economics.CommonTerms, "orbit": economics.OrbitTerms,
+              "ground": economics.GroundTerms, "policy": economics.PolicyTerms}
+    terms = validate_model(models[part], data, path)
+    if path.stem in economics.FILES and path.stem == part:
+        economics.load_economics(path.parent)  # cross-file checks (operator_region)
+    if part == "common":
+        detail = _plural(len(terms.accelerator_price_usd), "accelerator price")
+    elif part == "orbit":
+        detail = (f"launch ${terms.launch_price_usd_per_kg:,.0f}/kg, "
+                  f"{terms.lifetime_years:g}-year life")
+    elif part == "ground":
+        detail = f"{_plural(len(terms.regions), 'region')}, default {terms.default_region}"
+    else:
+        detail = _plural(len(terms.regions), "region")
+    return f"{part} terms, {detail}"
 
 
 def check_file(path: Path) -> tuple[str, str]:
@@ -52,18 +119,20 @@ def check_file(path: Path) -> tuple[str, str]:
         from orbitsim.model.scenario import load_scenario
 
         scenario = load_scenario(path)
+        policy = check_policy(scenario, path)
         return kind, (f"{scenario.constellation} / {scenario.ground_network} / "
-                      f"{scenario.workload}, {scenario.hours:g} h from {scenario.start_utc}")
+                      f"{scenario.workload} / {policy}, {scenario.hours:g} h from "
+                      f"{scenario.start_utc}")
     if kind in ("constellation", "orbits"):
         from orbitsim.model.catalogue import load_constellation
 
         constellation = load_constellation(path)
-        return "constellation", f"{len(constellation):,} satellites"
+        return "constellation", _plural(len(constellation), "satellite")
     if kind == "ground":
         from orbitsim.model.ground import load_ground_network
 
         network = load_ground_network(path)
-        return kind, f"{len(network.stations)} stations"
+        return "ground network", _plural(len(network.stations), "station")
     if kind == "hardware":
         from orbitsim.model import hardware
 
@@ -73,17 +142,24 @@ def check_file(path: Path) -> tuple[str, str]:
         from orbitsim.model import hardware
 
         return kind, hardware.load_accelerator(path).name
+    if kind == "economics":
+        return kind, check_economics(path, read_toml(path))
     from orbitsim.model import workload
 
-    workload.load_workload(path)
-    return kind, "ok"
+    loaded = workload.load_workload(path)
+    return kind, (f"{_plural(len(loaded.job_classes), 'job class', 'job classes')}, "
+                  f"{_plural(len(loaded.tenants), 'tenant')}")
 
 
 def validate(
     file: Annotated[Path, typer.Argument(help="Scenario, constellation, ground network, "
-                                         "hardware, workload, TLE/3LE or OMM file.")],
+                                         "hardware, workload, economics, TLE/3LE or OMM "
+                                         "file.")],
 ) -> None:
     """Check a file: exit 0 if valid, else print what is wrong (file, line, field) and exit 2.
+
+    A scenario's references (constellation, ground network, workload, hardware) and its policy
+    are loaded too.
 
     Example: orbitsim validate constellations/starlink-shell1.toml
     """
