@@ -8,7 +8,13 @@ from sgp4.api import WGS72, Satrec
 from sgp4.propagation import gstime
 from skyfield.sgp4lib import TEME_to_ITRF, theta_GMST1982
 
-from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, rotate_z, teme_to_ecef
+from orbitsim.kernels.frames import (
+    earth_rotation_rad_s,
+    gmst82_rad,
+    rotate_z,
+    rotate_z_components,
+    teme_to_ecef,
+)
 
 ISS_1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927"
 ISS_2 = "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537"
@@ -73,6 +79,19 @@ def test_rotate_z_is_a_rotation_of_the_frame():
     out = rotate_z(x_axis, angle)
     # The frame turns by +angle, so a fixed vector turns by -angle in its coordinates.
     np.testing.assert_allclose(out, [[1, 0, 0], [0, -1, 0], [-1, 0, 0]], atol=1e-15)
+
+
+def test_rotate_z_components_gives_rotate_z_bits():
+    rng = np.random.default_rng(8)
+    vectors = rng.normal(size=(4, 50, 3)) * 7000.0
+    angle = rng.uniform(0.0, 2.0 * np.pi, 50)
+    expected = rotate_z(vectors, angle)
+    x_out, y_out, work = np.empty((3, 4, 50))
+    x_new, y_new = rotate_z_components(vectors[..., 0], vectors[..., 1], np.cos(angle),
+                                       np.sin(angle), x_out, y_out, work)
+    assert x_new is x_out and y_new is y_out
+    np.testing.assert_array_equal(x_new, expected[..., 0])
+    np.testing.assert_array_equal(y_new, expected[..., 1])
 
 
 def test_teme_to_ecef_preserves_norms_and_z():

@@ -9,7 +9,13 @@ from skyfield.framelib import itrs
 from skyfield.positionlib import Geocentric
 from skyfield.units import Distance, Velocity
 
-from orbitsim.kernels.geodetic import ecef_to_geodetic, geodetic_to_ecef_km, up_unit
+from orbitsim.kernels.geodetic import (
+    GEODETIC_WORK_ARRAYS,
+    ecef_to_geodetic,
+    ecef_to_geodetic_components,
+    geodetic_to_ecef_km,
+    up_unit,
+)
 
 MM_KM = 1e-6
 UM_KM = 1e-9
@@ -114,3 +120,66 @@ def test_shapes_broadcasting_and_nan():
     assert np.isnan(lat).all() and np.isnan(alt).all()
     lat, lon, alt = ecef_to_geodetic(np.array([0.0, 0.0, 6356.752314245 + 100.0]))
     assert lat == pytest.approx(90.0) and alt == pytest.approx(100.0, abs=1e-9)
+
+
+def test_leo_to_2000_km_within_a_micrometre_of_the_round_trip():
+    """The band the propagation pipeline lives in, densely: 0-2000 km, every latitude."""
+    lat, alt = np.meshgrid(np.linspace(-90.0, 90.0, 3601), np.linspace(0.0, 2000.0, 41))
+    lon = np.linspace(-180.0, 180.0, lat.size).reshape(lat.shape)
+    r = geodetic_to_ecef_km(lat, lon, alt)
+    lat2, lon2, alt2 = ecef_to_geodetic(r)
+    assert np.max(np.abs(alt2 - alt)) < UM_KM
+    assert np.max(np.linalg.norm(geodetic_to_ecef_km(lat2, lon2, alt2) - r, axis=-1)) < UM_KM
+
+
+def _atan2_reference(x, y, z):
+    """The same two Bowring steps with both angles from ``arctan2`` (the textbook form)."""
+    a, f = 6378.137, 1.0 / 298.257223563
+    b, e2 = a * (1.0 - f), f * (2.0 - f)
+    ep2 = e2 / (1.0 - e2)
+    p = np.hypot(x, y)
+    u = np.arctan2(z * a, p * b)
+    for _ in range(2):
+        phi = np.arctan2(z + ep2 * b * np.sin(u) ** 3, p - e2 * a * np.cos(u) ** 3)
+        u = np.arctan2(b * np.sin(phi), a * np.cos(phi))
+    return np.degrees(phi), np.degrees(np.arctan2(y, x))
+
+
+def test_arctan_shortcuts_match_arctan2_everywhere_including_signed_zeros_and_nan():
+    rng = np.random.default_rng(11)
+    r = rng.normal(size=(20_000, 3))
+    r *= rng.uniform(6300.0, 45_000.0, (len(r), 1)) / np.linalg.norm(r, axis=1, keepdims=True)
+    special = np.array([
+        [0.0, 0.0, 7000.0], [0.0, 0.0, -7000.0], [-0.0, 5.0, 7000.0], [-0.0, -5.0, 7000.0],
+        [-7000.0, 0.0, 10.0], [-7000.0, -0.0, 10.0], [7000.0, -0.0, 10.0], [0.0, 7000.0, 0.0],
+        [-1e-300, 7000.0, 0.0], [10.0, -0.0, 3.0], [-10.0, 5.0, -3.0],  # inside 43 km
+    ])
+    r = np.concatenate([r, special])
+    lat, lon, alt = ecef_to_geodetic(r)
+    ref_lat, ref_lon = _atan2_reference(r[:, 0], r[:, 1], r[:, 2])
+    np.testing.assert_allclose(lat, ref_lat, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(lon, ref_lon, rtol=0, atol=1e-12)
+    # atan2's conventions on the axes and signed zeros: ±180° for y = ±0 behind, ±90° on x = -0.
+    assert list(lon[-11:-4]) == [0.0, 0.0, 90.0, -90.0, 180.0, -180.0, -0.0]
+    assert np.signbit(lon[-5]) and not np.signbit(lon[-11])
+    lat, lon, alt = ecef_to_geodetic(np.array([[np.nan, 1.0, 1.0], [1.0, np.nan, 7000.0],
+                                               [7000.0, 0.0, np.nan], [7000.0, 0.0, 0.0]]))
+    assert np.isnan(lat[:3]).all() and np.isnan(alt[:3]).all() and np.isnan(lon[:2]).all()
+    assert lat[3] == 0.0 and lon[3] == 0.0
+
+
+def test_components_with_out_and_work_give_the_same_bits(points):
+    lat, lon, alt = points
+    r = geodetic_to_ecef_km(lat, lon, alt)[:20_000].reshape(4, -1, 3)  # (n_sats, n_times, 3)
+    expected = ecef_to_geodetic(r)
+    out = tuple(np.full(r.shape[:2], -1.0) for _ in range(3))
+    work = np.full((GEODETIC_WORK_ARRAYS + 1, *r.shape[:2]), np.nan)
+    result = ecef_to_geodetic_components(r[..., 0], r[..., 1], r[..., 2], out=out, work=work)
+    for ours, theirs, given in zip(result, expected, out):
+        assert ours is given
+        np.testing.assert_array_equal(ours, theirs)
+    # Strided views give the same bits as contiguous copies.
+    for ours, theirs in zip(ecef_to_geodetic_components(*np.moveaxis(r, -1, 0)), expected):
+        np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(ValueError, match="work"):
+        ecef_to_geodetic_components(r[..., 0], r[..., 1], r[..., 2], work=work[:2])

@@ -11,7 +11,11 @@ from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
 from orbitsim import Constellation, propagate, time_grid, walker_delta
-from orbitsim.geometry.propagate import iter_geometry, map_chunks, propagate_teme
+from orbitsim.geometry import propagate as propagate_module
+from orbitsim.geometry.propagate import GridContext, iter_geometry, map_chunks, propagate_teme
+from orbitsim.kernels.frames import teme_to_ecef
+from orbitsim.kernels.geodetic import ecef_to_geodetic
+from orbitsim.kernels.shadow import illuminated_fraction
 from orbitsim.model.elements import TleSet
 
 
@@ -156,6 +160,27 @@ def test_chunks_and_workers_give_identical_bits():
         assert np.array_equal(getattr(whole, name), getattr(pooled, name), equal_nan=True)
     starts = [chunk.start for chunk in iter_geometry(shell, grid, chunk_size=10)]
     assert starts == [0, 10, 20]
+
+
+@pytest.mark.parametrize("block_points", [1, 700, 32_768])
+def test_blocked_pipeline_equals_the_public_kernels(monkeypatch, block_points):
+    """Blocks of one satellite, of several, and one block: the same bits as the kernels'
+    public functions applied to the whole arrays (eclipses included: the grid crosses the
+    shadow of every plane)."""
+    monkeypatch.setattr(propagate_module, "KERNEL_BLOCK_POINTS", block_points)
+    shell = walker_delta(550, 53, planes=4, per_plane=5, phasing=1)
+    grid = time_grid("2026-03-20T00:00:00Z", hours=3, step_s=30)
+    geo = propagate(shell, grid, chunk_size=7, with_velocity=True)
+    context = GridContext.of(grid)
+    _, r_teme, v_teme = propagate_teme(shell.satrecs, context.jd_whole, context.jd_fraction)
+    r_ecef, v_ecef = teme_to_ecef(r_teme, context.gmst_rad, v_teme, context.omega_rad_s)
+    np.testing.assert_array_equal(geo.r_ecef_km, r_ecef)
+    np.testing.assert_array_equal(geo.v_ecef_km_s, v_ecef)
+    for ours, theirs in zip((geo.lat_deg, geo.lon_deg, geo.alt_km), ecef_to_geodetic(r_ecef)):
+        np.testing.assert_array_equal(ours, theirs)
+    fraction = illuminated_fraction(r_ecef, context.sun_ecef_km)
+    np.testing.assert_array_equal(geo.illuminated, fraction)
+    assert ((fraction > 0.0) & (fraction < 1.0)).any() and (fraction == 0.0).any()
 
 
 def _first_lat(chunk, grid):

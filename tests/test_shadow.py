@@ -7,11 +7,16 @@ import numpy as np
 import pytest
 
 from orbitsim.kernels.shadow import (
+    SHADOW_WORK_ARRAYS,
     SUN_RADIUS_KM,
     disc_overlap_fraction,
     illuminated_fraction,
+    illuminated_fraction_components,
+    penumbra_fraction,
     shadow_angles,
+    shadow_axis,
     shadow_margins,
+    shadow_prefilter,
 )
 
 AU_KM = 149_597_870.7
@@ -238,3 +243,64 @@ def test_shapes_and_nan():
     assert np.isnan(out[1, 0]) and not np.isnan(out[0]).any()
     single = illuminated_fraction(np.array([[-7000.0, 0.0, 0.0]]), sun[:1])
     assert single.shape == (1,) and single[0] == 0.0
+
+
+@pytest.mark.parametrize("sun_au", [0.983, 1.0, 1.017, 0.1])
+def test_prefilter_decides_only_what_the_cone_test_decides_the_same(sun_au):
+    """Points within 15 km of both cones, 1,500 km to 45,000 km behind the Earth: wherever
+    the cheap bounds decide (1 or 0), the exact conical test gives the same value (also for a
+    Sun ten times nearer, where the penumbra cone is 7 km wider than the Earth at s = 0)."""
+    rng = np.random.default_rng(int(sun_au * 1000))
+    n_sats, n_times = 40, 500
+    theta = rng.uniform(0.0, 2.0 * np.pi, n_times)
+    sun_unit = np.stack([np.cos(theta), np.sin(theta), rng.uniform(-0.4, 0.4, n_times)], -1)
+    sun_unit /= np.linalg.norm(sun_unit, axis=1, keepdims=True)
+    sun = sun_unit * sun_au * AU_KM
+    # An orthonormal pair across each Sun direction.
+    e1 = np.cross(sun_unit, [0.0, 0.0, 1.0])
+    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
+    e2 = np.cross(sun_unit, e1)
+    behind_km = rng.uniform(1500.0, 45_000.0, (n_sats, n_times))
+    tan_f = (SUN_RADIUS_KM + EARTH_RADIUS_KM) / (sun_au * AU_KM)
+    tan_g = (SUN_RADIUS_KM - EARTH_RADIUS_KM) / (sun_au * AU_KM)
+    edge_km = np.where(rng.uniform(size=behind_km.shape) < 0.5,
+                       EARTH_RADIUS_KM + tan_f * behind_km, EARTH_RADIUS_KM - tan_g * behind_km)
+    radial_km = edge_km + rng.uniform(-15.0, 15.0, behind_km.shape)
+    azimuth = rng.uniform(0.0, 2.0 * np.pi, behind_km.shape)
+    r = (-behind_km[..., None] * sun_unit
+         + radial_km[..., None] * (np.cos(azimuth)[..., None] * e1
+                                   + np.sin(azimuth)[..., None] * e2))
+    out = np.full(r.shape[:2], -1.0)
+    x, y, z = (np.ascontiguousarray(r[..., k]) for k in range(3))
+    band = shadow_prefilter(x, y, z, shadow_axis(sun), out)
+    decided = np.ones(out.size, bool)
+    decided[band] = False
+    decided &= np.linalg.norm(r, axis=-1).reshape(-1) > EARTH_RADIUS_KM + 100.0  # in space
+    exact = penumbra_fraction(r.reshape(-1, 3), np.broadcast_to(sun, r.shape).reshape(-1, 3))
+    np.testing.assert_array_equal(out.reshape(-1)[decided], exact[decided])
+    assert (out.reshape(-1)[decided] == 0.0).sum() > 1000  # both bounds were exercised
+    assert (out.reshape(-1)[decided] == 1.0).sum() > 1000
+    assert ((exact > 0.0) & (exact < 1.0))[band].any()
+
+
+def test_components_path_and_work_buffers_give_the_same_bits(points_near_the_shadow):
+    r, sun = points_near_the_shadow
+    r = r.reshape(50, -1, 3)
+    sun = np.ascontiguousarray(sun.reshape(50, -1, 3)[0])  # one Sun per time step
+    expected = illuminated_fraction(r, sun)
+    x, y, z = (np.ascontiguousarray(r[..., k]) for k in range(3))
+    out = np.empty(r.shape[:2])
+    work = np.full((SHADOW_WORK_ARRAYS, *r.shape[:2]), np.nan)
+    band = shadow_prefilter(x, y, z, shadow_axis(sun), out, work)
+    sat, time = np.divmod(band, r.shape[1])
+    out[sat, time] = penumbra_fraction(r[sat, time], sun[time])
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(illuminated_fraction_components(x, y, z, shadow_axis(sun)),
+                                  expected)
+    assert len(band) < 0.5 * out.size
+    with pytest.raises(ValueError, match="work"):
+        shadow_prefilter(x, y, z, shadow_axis(sun), out, work[:1])
+    with pytest.raises(ValueError, match="do not match"):
+        shadow_prefilter(x[:, :-1], y[:, :-1], z[:, :-1], shadow_axis(sun), out[:, :-1])
+    with pytest.raises(ValueError, match="n_times, 3"):
+        shadow_axis(sun[:, :2])

@@ -22,9 +22,14 @@ import numpy as np
 import pandas as pd
 from sgp4.api import SGP4_ERRORS, SatrecArray
 
-from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, rotate_z
-from orbitsim.kernels.geodetic import ecef_to_geodetic
-from orbitsim.kernels.shadow import illuminated_fraction
+from orbitsim.kernels.frames import earth_rotation_rad_s, gmst82_rad, rotate_z_components
+from orbitsim.kernels.geodetic import GEODETIC_WORK_ARRAYS, ecef_to_geodetic_components
+from orbitsim.kernels.shadow import (
+    SHADOW_WORK_ARRAYS,
+    penumbra_fraction,
+    shadow_axis,
+    shadow_prefilter,
+)
 from orbitsim.model.constellation import Constellation, Recipe
 from orbitsim.model.timegrid import TimeGrid
 
@@ -212,17 +217,48 @@ def compute_chunk(recipes: tuple[Recipe, ...], context: GridContext, start: int,
     chunk = out if out is not None else _empty_chunk(start, n, n_times, with_velocity)
     chunk.error[...] = error
     chunk.sun_ecef_km = context.sun_ecef_km
-    # The kernels run on blocks of ~32k points so that their temporaries stay in cache.
+    cos_gmst = np.cos(context.gmst_rad)
+    sin_gmst = np.sin(context.gmst_rad)
+    sun = shadow_axis(context.sun_ecef_km)
+    # The kernels run on blocks of ~32k points so that their temporaries stay in cache, on
+    # contiguous x, y, z arrays (strided views of the (n, n_times, 3) arrays cost 2-4 times
+    # more per pass: they are read once and written once), with scratch arrays allocated
+    # once per chunk (a fresh 256 kB temporary is page-faulted on every use).
     block = max(1, KERNEL_BLOCK_POINTS // max(n_times, 1))
+    n_work = max(GEODETIC_WORK_ARRAYS, SHADOW_WORK_ARRAYS)
+    scratch = np.empty((3 + n_work, min(block, n), n_times))
+    band = [np.empty(0, np.intp)]
     for lo in range(0, n, block):
         s = slice(lo, min(lo + block, n))
-        r_ecef = rotate_z(r_teme[s], context.gmst_rad, out=chunk.r_ecef_km[s])
-        if with_velocity:
-            v_ecef = rotate_z(v_teme[s], context.gmst_rad, out=chunk.v_ecef_km_s[s])
-            v_ecef[..., 0] += context.omega_rad_s * r_ecef[..., 1]
-            v_ecef[..., 1] -= context.omega_rad_s * r_ecef[..., 0]
-        chunk.lat_deg[s], chunk.lon_deg[s], chunk.alt_km[s] = ecef_to_geodetic(r_ecef)
-        chunk.illuminated[s] = illuminated_fraction(r_ecef, context.sun_ecef_km)
+        k = s.stop - s.start
+        bx, by, bz = scratch[0, :k], scratch[1, :k], scratch[2, :k]
+        work = scratch[3:, :k]
+        teme = r_teme[s]
+        rotate_z_components(teme[..., 0], teme[..., 1], cos_gmst, sin_gmst, bx, by, work[0])
+        np.copyto(bz, teme[..., 2])
+        r_ecef = chunk.r_ecef_km[s]
+        r_ecef[..., 0] = bx
+        r_ecef[..., 1] = by
+        r_ecef[..., 2] = bz
+        if with_velocity:  # rotated, plus the transport term − ω × r_ecef
+            v_in, v_out = v_teme[s], chunk.v_ecef_km_s[s]
+            vx, vy = rotate_z_components(v_in[..., 0], v_in[..., 1], cos_gmst, sin_gmst,
+                                         work[1], work[2], work[0])
+            np.multiply(by, context.omega_rad_s, out=work[0])
+            vx += work[0]
+            np.multiply(bx, context.omega_rad_s, out=work[0])
+            vy -= work[0]
+            v_out[..., 0] = vx
+            v_out[..., 1] = vy
+            v_out[..., 2] = v_in[..., 2]
+        ecef_to_geodetic_components(bx, by, bz, out=(chunk.lat_deg[s], chunk.lon_deg[s],
+                                                     chunk.alt_km[s]), work=work)
+        band.append(shadow_prefilter(bx, by, bz, sun, chunk.illuminated[s], work) + lo * n_times)
+    # The points near the penumbra, all blocks at once (a fixed cost per call, ~1 % of points).
+    sat, time = np.divmod(np.concatenate(band), n_times)
+    if len(sat):
+        chunk.illuminated[sat, time] = penumbra_fraction(chunk.r_ecef_km[sat, time],
+                                                         context.sun_ecef_km[time])
     return chunk
 
 

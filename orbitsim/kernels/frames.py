@@ -58,6 +58,23 @@ def rotate_z(vectors: np.ndarray, angle_rad: np.ndarray, out: np.ndarray | None 
     return out
 
 
+def rotate_z_components(x: np.ndarray, y: np.ndarray, cos_angle: np.ndarray,
+                        sin_angle: np.ndarray, x_out: np.ndarray | None = None,
+                        y_out: np.ndarray | None = None, work: np.ndarray | None = None):
+    """:func:`rotate_z` of the x and y coordinates held in separate arrays ``(..., n_times)``
+    (any strides), with the angle's cosine and sine ``(n_times,)`` given (computed once per
+    grid): ``(c x + s y, c y − s x)``, the same bits as :func:`rotate_z`. Written into
+    ``x_out``, ``y_out`` (not overlapping the inputs) when given; ``work``, an optional
+    scratch array of the output's shape, avoids a temporary."""
+    x_out = np.multiply(x, cos_angle, out=x_out)
+    y_out = np.multiply(y, cos_angle, out=y_out)
+    work = np.multiply(y, sin_angle, out=work)
+    x_out += work
+    np.multiply(x, sin_angle, out=work)
+    y_out -= work
+    return x_out, y_out
+
+
 def teme_to_ecef(
     r_teme_km: np.ndarray,
     gmst_rad: np.ndarray,
