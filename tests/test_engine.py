@@ -216,3 +216,18 @@ def test_member_node_failure_requeues_the_gang_from_its_checkpoint(tmp_path):
     assert job.lost_flop == pytest.approx(2 * 15.0 * PEAK_FLOPS, rel=1e-9)
     assert job.accelerator_s == pytest.approx(2 * 45.0 + 2 * 70.0, abs=1e-6)
     assert job.accelerator_s == pytest.approx(run.nodes.busy_accelerator_s.sum(), rel=1e-12)
+
+
+def test_isl_cut_of_a_member_restarts_the_gang_elsewhere(tmp_path):
+    run = simulate(_gang_inputs(tmp_path, extra=f"isl_cuts = [{{node = 0, start_s = "
+                                                 f"{T0_S + 45.0}, end_s = {T0_S + 105.0}}}]"))
+    job = run.jobs.iloc[0]
+    assert run.summary["isl_cut_gang_restarts"] == 1
+    # Cut off at 45 s: the gang goes back to its 30 s checkpoint and restarts at once on two of
+    # the three nodes still linked: 70 s more.
+    assert job.status == "done" and job.node != 0
+    assert job.compute_end_s == pytest.approx(T0_S + 115.0, abs=1e-6)
+    assert job.lost_flop == pytest.approx(2 * 15.0 * PEAK_FLOPS, rel=1e-9)
+    busy = run.nodes.set_index("node").busy_accelerator_s
+    assert busy[0] == pytest.approx(45.0, abs=1e-6)
+    assert job.accelerator_s == pytest.approx(busy.sum(), rel=1e-12)

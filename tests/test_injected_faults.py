@@ -163,3 +163,49 @@ def test_scenario_validates_fault_fields(tmp_path):
     assert "fail_nodes" in str(error.value)
     with pytest.raises(InputError):
         _scenario(tmp_path, "fail_nodes = [{node = 1, at_s = 0, extra = 1}]")
+
+
+# --- ISL cuts ------------------------------------------------------------------------------------
+
+CUT_NODE = 5
+
+
+def test_isl_cut_isolates_a_node_from_its_group(tmp_path, baseline):
+    start_s, end_s = 3600.0, 7200.0
+    run = simulate(_scenario(tmp_path, f"isl_cuts = [{{node = {CUT_NODE}, start_s = {start_s}, "
+                                       f"end_s = {end_s}}}]"))
+    _assert_every_job_accounted(run)
+    jobs, transfers = run.jobs, run.result.transfers
+    assert run.summary["isl_cuts"] == 1 and run.summary["isl_cut_s"] == end_s - start_s
+    # The baseline relays through the node's passes during that hour; the cut run does not,
+    # except for the node's own results going down.
+    base = baseline.result.transfers
+    assert ((base.sat_index == CUT_NODE) & (base.end_s > start_s) & (base.start_s < end_s)).any()
+    during = transfers[(transfers.sat_index == CUT_NODE) & (transfers.end_s > start_s + 1e-9)
+                       & (transfers.start_s < end_s - 1e-9)]
+    node_of_job = jobs.set_index("job_id").node
+    assert (during.direction == "down").all()
+    assert (node_of_job.reindex(during.job_id).to_numpy() == CUT_NODE).all()
+    # ... and its own results use only its own passes while it is cut off.
+    own = transfers[(transfers.direction == "down")
+                    & (node_of_job.reindex(transfers.job_id).to_numpy() == CUT_NODE)
+                    & (transfers.end_s > start_s + 1e-9) & (transfers.start_s < end_s - 1e-9)]
+    assert (own.sat_index == CUT_NODE).all()
+    # No queued job starts on the cut node during the cut.
+    started = jobs[(jobs.node == CUT_NODE) & (jobs.start_s > start_s) & (jobs.start_s < end_s)]
+    assert len(started) == 0
+    assert (jobs.node == CUT_NODE).sum() > 0  # it works before and after
+    assert run.summary["governance_violations"] == 0
+
+
+def test_isl_cut_of_a_whole_run_keeps_the_node_idle(tmp_path):
+    run = simulate(_scenario(tmp_path, f"isl_cuts = [{{node = {CUT_NODE}, start_s = 0, "
+                                       f"end_s = {HOURS * 3600}}}]"))
+    _assert_every_job_accounted(run)
+    assert run.nodes.set_index("node").busy_accelerator_s[CUT_NODE] == 0.0
+    assert not (run.result.transfers.sat_index == CUT_NODE).any()
+
+
+def test_isl_cut_of_an_unknown_node_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="node 99 does not exist"):
+        simulate(_scenario(tmp_path, "isl_cuts = [{node = 99, start_s = 0, end_s = 60}]"))

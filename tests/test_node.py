@@ -335,3 +335,20 @@ def test_build_nodes_vectorised_and_history(starlink, grid_6s):
     assert len(nodes[0].history()["time_s"]) == 0  # record=False keeps no history
     totals = single.totals()
     assert totals["soc"] == 1.0 and totals["equivalent_full_cycles"] == 0.0
+
+
+def test_copies_and_pickles_continue_identically_and_history_is_optional(starlink, grid_6s):
+    import copy
+    import pickle
+
+    seconds, illuminated = grid_6s
+    node = build_node(starlink, seconds, illuminated, 550.0, record=False)
+    node.advance(3000.0, 2000.0)
+    assert not hasattr(node, "__dict__")  # slotted: ~1.5 kB a node
+    assert all(len(v) == 0 for v in node.history().values())
+    twins = [copy.deepcopy(node), pickle.loads(pickle.dumps(node))]
+    for other in [node, *twins]:
+        other.advance(9000.0, 5000.0)
+    for twin in twins:
+        assert twin.totals() == node.totals()
+        assert twin.energy_wh == node.energy_wh and twin.temp_k == node.temp_k

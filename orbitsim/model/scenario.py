@@ -19,9 +19,14 @@ Optional injected faults, deterministic, for tests and what-if studies (times in
 
     fail_nodes = [{node = 3, at_s = 3600}]     # permanent failure of node 3 at t = 1 h
     station_outages = [{station = "Svalbard", start_s = 0, end_s = 7200}]  # no passes then
+    isl_cuts = [{node = 5, start_s = 600, end_s = 4200}]  # node 5's laser links down
 
 A failed node takes the engine's permanent-failure path (its jobs are requeued, or failed with
-``faults_destroy_jobs``); a station outage trims that station's passes to outside the window.
+``faults_destroy_jobs``); a station outage trims that station's passes to outside the window;
+an ISL cut isolates a node from its ISL group for the window: it takes no queued job, its gangs
+restart elsewhere from their last checkpoint, its passes carry only its own data, and its own
+jobs' results go down only through its own passes (a satellite alone in its group has no ISL
+to cut).
 """
 
 from __future__ import annotations
@@ -63,6 +68,22 @@ class StationOutage(BaseModel):
         return self
 
 
+class IslCut(BaseModel):
+    """Node ``node``'s inter-satellite links down from ``start_s`` to ``end_s``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node: int = Field(ge=0)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
+
+
 class Scenario(BaseModel):
     """A validated, frozen scenario. Paths inside are resolved relative to the file."""
 
@@ -85,6 +106,7 @@ class Scenario(BaseModel):
     faults_destroy_jobs: bool = False  # a permanent failure fails its jobs instead of requeueing
     fail_nodes: tuple[NodeFailure, ...] = ()  # injected permanent node failures
     station_outages: tuple[StationOutage, ...] = ()  # injected station outages
+    isl_cuts: tuple[IslCut, ...] = ()  # injected inter-satellite link cuts
     base_dir: str = Field(default=".", exclude=True)
 
     @field_validator("start_utc", mode="before")

@@ -49,6 +49,8 @@ from orbitsim.physics.thermal import (
 #: Kinds of :class:`NodeEvent`.
 EVENT_KINDS = ("sunrise", "sunset", "illumination", "battery_empty", "thermal_limit", "end")
 
+#: Keys of :meth:`NodePhysics.history`.
+_HISTORY_KEYS = ("time_s", "soc", "energy_wh", "temp_k", "accelerator_power_w", "array_power_w")
 _TIME_EPS_S = 1e-9
 _TEMP_EPS_K = 1e-9
 
@@ -104,8 +106,20 @@ class NodePhysics:
     """Power and thermal state of one node, integrated piecewise between events.
 
     Build with :func:`build_node` / :func:`build_nodes`. Times are seconds on the geometry's
-    grid; the node is defined on ``[start_s, end_s]``.
+    grid; the node is defined on ``[start_s, end_s]``. Slotted, with the power curve shared
+    and no history unless recorded: ~1.5 kB a node, so 88,000 nodes take ~130 MB.
     """
+
+    __slots__ = (
+        "hardware", "_start", "_end", "_level", "_array", "_env", "_base_w", "_p_max",
+        "_nominal_wh", "_floor_fraction", "_eta_c", "_eta_d", "_fade", "_t_lim", "_q_lim",
+        "_emissivity", "_area", "_heat_capacity", "_sink", "_curve_p", "_curve_f",
+        "_peak_bf16", "t_s", "_k", "capacity_wh", "energy_wh", "temp_k", "energy_start_wh",
+        "energy_in_wh", "energy_used_wh", "accelerator_wh", "curtailed_wh", "battery_loss_wh",
+        "unserved_wh", "drawn_wh", "throttled_s", "deficit_s", "shutdown_s", "full_speed_s",
+        "deficit_events_s", "throttle_events_s", "limit_reached_s", "_in_deficit",
+        "_in_throttle", "_record", "_history",
+    )
 
     def __init__(self, hardware: NodeHardware, segments: Segments, array_power_w,
                  environment_w, *, initial_soc: float | None = None,
@@ -135,8 +149,8 @@ class NodePhysics:
         self._heat_capacity = thermal.heat_capacity_j_k
         self._sink = thermal.sink_temp_k
         curve = hardware.accelerator.power_curve
-        self._curve_p = list(curve.power_fraction)
-        self._curve_f = list(curve.throughput_fraction)
+        self._curve_p = tuple(curve.power_fraction)  # shared by every node (a tuple already)
+        self._curve_f = tuple(curve.throughput_fraction)
         self._peak_bf16 = hardware.peak_flops("bf16")
         # state
         self.t_s = self._start[0]
@@ -171,8 +185,8 @@ class NodePhysics:
         self._in_deficit = False
         self._in_throttle = False
         self._record = record
-        self._history: dict[str, list[float]] = {k: [] for k in (
-            "time_s", "soc", "energy_wh", "temp_k", "accelerator_power_w", "array_power_w")}
+        self._history: dict[str, list[float]] | None = {k: [] for k in _HISTORY_KEYS} if (
+            record) else None
         self._log(0.0)
 
     # --- geometry of the horizon ----------------------------------------------------------------
@@ -429,6 +443,8 @@ class NodePhysics:
     def history(self) -> dict[str, np.ndarray]:
         """State after every integration piece: ``time_s``, ``soc``, ``energy_wh``, ``temp_k``,
         ``accelerator_power_w`` (applied over the piece ending there), ``array_power_w``."""
+        if self._history is None:
+            return {k: np.zeros(0) for k in _HISTORY_KEYS}
         return {k: np.asarray(v, dtype=float) for k, v in self._history.items()}
 
     def energy_balance(self) -> dict[str, float]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from orbitsim.errors import InputError
 from orbitsim.model.workload import Workload
 from orbitsim.physics.node import NodePhysics
 from orbitsim.policies.base import JobRequest, NodeView, Policy
@@ -44,6 +45,7 @@ class SimResult:
     accelerators_per_node: int
     node_physics: list[NodePhysics] | None
     governance_violations: int
+    isl_cut_restarts: int = 0  # gangs restarted because a member was cut off
 
 
 class _LazyArrays(dict):
@@ -82,7 +84,7 @@ class Simulation:
 
     def __init__(self, inputs: SimInputs, workload: Workload, jobs: pd.DataFrame,
                  policy: Policy, *, seed: int, horizon_s: float | None = None,
-                 faults_destroy_jobs: bool = False) -> None:
+                 faults_destroy_jobs: bool = False, isl_cuts=()) -> None:
         self.inputs = inputs
         self.workload = workload
         self.policy = policy
@@ -105,7 +107,20 @@ class Simulation:
             for i in range(n)
         ]
         self.radiator_limit_k = hardware.radiator_limit_k
+        # ISL cuts (items with node, start_s, end_s): a node cut off from its ISL group.
+        self.isl_cuts = tuple(isl_cuts)
+        for cut in self.isl_cuts:
+            if not 0 <= cut.node < n:
+                raise InputError(f"node {cut.node} does not exist (the constellation has {n} "
+                                 f"nodes, 0..{n - 1})", field="isl_cuts")
+        self.cut_depth = np.zeros(n, dtype=np.int64)
+        self.cut_off = np.zeros(n, dtype=bool)
+        self.isl_cut_restarts = 0
         self.plan = ContactPlan(inputs.contacts, self.group_of_node)
+        if self.isl_cuts:
+            sizes = np.bincount(self.group_of_node)
+            self.plan.set_cuts([(c.node, c.start_s, c.end_s) for c in self.isl_cuts
+                                if sizes[self.group_of_node[c.node]] > 1])
         self.station_country = np.array([s.country for s in inputs.network])
         self.groups = {int(g): np.flatnonzero(self.group_of_node == g)
                        for g in np.unique(self.group_of_node)}
@@ -114,6 +129,7 @@ class Simulation:
         self.single_group = len(self.groups) == 1
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
         self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
+        self._published = self.free_acc.tolist()  # the same, for fast scalar reads
         self.alive = np.ones(n, dtype=bool)
         self.n_alive = n
         self.alive_in_group = np.bincount(self.group_of_node).astype(np.int64)
@@ -324,18 +340,25 @@ class Simulation:
 
     def _start(self, j: int, nodes: list[NodeAgent], sizes: list[int]) -> None:
         now = self.env.now
-        acc = max(self.job_acc[j], 1)
-        gang = len(nodes) > 1
-        members = []
-        for node, size in zip(nodes, sizes):
-            share = size / acc if gang else 1.0
-            running = RunningJob(j, size, self.job_work[j] * share, self.done_flop[j] * share,
-                                 self.job_mfu[j], now, self.job_checkpoint[j], hold=gang)
-            members.append((node, running))
+        if len(nodes) == 1:
+            node = nodes[0]
+            running = RunningJob(j, sizes[0], self.job_work[j], self.done_flop[j],
+                                 self.job_mfu[j], now, self.job_checkpoint[j])
             node.start(running)
-            self.free_acc[node.index] = node.free
-            self.free_in_group[node.group] -= size
-        self._running[j] = members
+            self._set_free(node)
+            self._running[j] = [(node, running)]
+        else:
+            acc = max(self.job_acc[j], 1)
+            members = []
+            for node, size in zip(nodes, sizes):
+                share = size / acc
+                running = RunningJob(j, size, self.job_work[j] * share,
+                                     self.done_flop[j] * share, self.job_mfu[j], now,
+                                     self.job_checkpoint[j], hold=True)
+                members.append((node, running))
+                node.start(running)
+                self._set_free(node)
+            self._running[j] = members
         self.node[j] = nodes[0].index
         if math.isnan(self.start[j]):
             self.start[j] = now
@@ -352,21 +375,30 @@ class Simulation:
                 return
             for other, member in members:
                 other.release(member)
-                self.free_acc[other.index] = other.free
-                self.free_in_group[other.group] += member.accelerators
+                self._set_free(other)
         else:
-            self.free_acc[node.index] = node.free
-            self.free_in_group[node.group] += job.accelerators
+            self._set_free(node)
         self._dispatch(node.group)
-        self._computed(j, requeue=False)
+        self._computed(j)
 
     def _detach_partners(self, running: RunningJob) -> None:
-        """A gang member's node failed: take the other members off their nodes."""
+        """A gang member's node failed or was cut off: take the other members off their
+        nodes (rolled back to their last checkpoint)."""
         for other, member in self._running[running.job_id]:
             if member is not running and other.alive:
                 other.remove(member)
-                self.free_acc[other.index] = other.free
-                self.free_in_group[other.group] += member.accelerators
+                self._set_free(other)
+
+    def _set_free(self, node: NodeAgent) -> None:
+        """Publish ``node``'s free accelerators to the dispatcher: none while it is failed or
+        cut off from its ISL group (queued data cannot reach it)."""
+        i = node.index
+        free = node.free if node.alive and not self.cut_off[i] else 0
+        published = self._published
+        if free != published[i]:
+            self.free_in_group[node.group] += free - published[i]
+            published[i] = free
+            self.free_acc[i] = free
 
     # --- a job's life, as callbacks on SimPy events ----------------------------------------------
     #
@@ -410,7 +442,8 @@ class Simulation:
             return
         self.stage[j] = "upload"
         t_done = self.plan.transfer(j, "up", g, self.group_head[g], self.job_in[j], env.now,
-                                    self.horizon_s, self.allowed_station[tenant])
+                                    self.horizon_s, self.allowed_station[tenant],
+                                    to_group=True)
         if t_done is None:
             return  # pending: the contacts before the horizon cannot carry the upload
         self.bytes_up[j] = self.job_in[j]
@@ -440,10 +473,14 @@ class Simulation:
         elif self.queues[g] or not self._try_start(j, g):
             self.queues[g].append(j)
 
-    def _computed(self, j: int, requeue: bool) -> None:
-        """Job ``j`` left its node: its work is done, or (``requeue``) the node failed."""
+    def _computed(self, j: int, requeue: str = "") -> None:
+        """Job ``j`` left its node(s): its work is done, or (``requeue``) it was taken off:
+        ``"failure"`` (a node failed) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
+        if requeue == "isl-cut":
+            self._enqueue(j)
+            return
         if requeue:
             if self.faults_destroy_jobs:
                 self._fail(j, "node failed permanently (faults destroy jobs)", lost=True)
@@ -522,15 +559,48 @@ class Simulation:
                 self.alive[i] = False
                 self.n_alive -= 1
                 self.alive_in_group[node.group] -= 1
-                self.free_in_group[node.group] -= int(self.free_acc[i])
-                self.free_acc[i] = 0
                 hit = node.fail()
+                self._set_free(node)
                 for running in hit:
                     if running.hold:
                         self._detach_partners(running)
                 self._dispatch(node.group)
                 for running in hit:
-                    self._computed(running.job_id, requeue=True)
+                    self._computed(running.job_id, requeue="failure")
+
+    def _cut_driver(self):
+        """ISL cuts: a node cut off from its ISL group takes no queued job (the data cannot
+        reach it) and its gangs restart elsewhere from their last checkpoint; its own jobs go
+        on, and the contact plan keeps its passes for its own data only."""
+        events = sorted([(c.start_s, 1, c.node) for c in self.isl_cuts]
+                        + [(c.end_s, -1, c.node) for c in self.isl_cuts])
+        env = self.env
+        for t, change, i in events:
+            if t >= self.horizon_s:
+                break
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            node = self.nodes[i]
+            if len(self.groups[node.group]) == 1:
+                continue  # a satellite alone has no ISL to cut
+            self.cut_depth[i] += change
+            self.cut_off[i] = self.cut_depth[i] > 0
+            if not node.alive:
+                continue
+            self._set_free(node)
+            if change < 0:
+                self._dispatch(node.group)
+                continue
+            gangs = [job for job in list(node.jobs.values()) + list(node.held.values())
+                     if job.hold]
+            for running in gangs:
+                node.remove(running)
+                self._set_free(node)
+                self._detach_partners(running)
+            self._dispatch(node.group)
+            for running in gangs:
+                self.isl_cut_restarts += 1
+                self._computed(running.job_id, requeue="isl-cut")
 
     # --- run -------------------------------------------------------------------------------------
 
@@ -541,6 +611,8 @@ class Simulation:
         self._next_arrival = 0
         self._schedule_arrival()
         env.process(self._fault_driver())
+        if self.isl_cuts:
+            env.process(self._cut_driver())
         for k in range(1, steps + 1):
             env.run(until=self.horizon_s * k / steps)
             if progress is not None:
@@ -600,4 +672,5 @@ class Simulation:
         violations = governance_violations(transfers, jobs, self.allowed_station)
         return SimResult(jobs=jobs, nodes=pd.DataFrame(node_rows), transfers=transfers,
                          horizon_s=self.horizon_s, accelerators_per_node=self.n_acc,
-                         node_physics=self.inputs.nodes, governance_violations=violations)
+                         node_physics=self.inputs.nodes, governance_violations=violations,
+                         isl_cut_restarts=self.isl_cut_restarts)

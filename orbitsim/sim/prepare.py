@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orbitsim.geometry.contacts import StationTable, chunk_windows, combine_windows
-from orbitsim.geometry.propagate import map_chunks
+from orbitsim.geometry.contacts import StationTable, chunk_passes, combine_compact, compact_passes
+from orbitsim.geometry.propagate import GeometryChunk, map_chunks
 from orbitsim.model.constellation import Constellation
 from orbitsim.model.ground import GroundNetwork
 from orbitsim.model.hardware import NodeHardware
@@ -31,6 +31,10 @@ class SimInputs:
     hardware: NodeHardware
     network: GroundNetwork
     nodes: list[NodePhysics] | None  # None: physics off (nodes always at full power)
+    #: One row per pass, sorted by start, satellite and station, with the compact columns
+    #: ``satellite, sat_index, station, station_index, start_s, end_s, bytes_capacity``
+    #: (:data:`orbitsim.geometry.contacts.COMPACT_COLUMNS`; ``orbitsim.contact_windows`` gives
+    #: every column).
     contacts: pd.DataFrame
     group_of_node: np.ndarray  # (n_nodes,) ISL group
     faults: NodeFaults | None
@@ -63,7 +67,7 @@ def apply_station_outages(contacts: pd.DataFrame, station_names: list[str],
 
     ``outages``: items with ``station`` (name), ``start_s``, ``end_s``. A pass that straddles a
     window keeps its pieces before and after it, each with the pass's mean rate
-    (``bytes_capacity`` scaled by the kept fraction of ``duration_s``). Raises ``InputError``
+    (``bytes_capacity`` scaled by the kept fraction of its duration). Raises ``InputError``
     for an unknown station name.
     """
     from orbitsim.errors import InputError
@@ -88,11 +92,12 @@ def apply_station_outages(contacts: pd.DataFrame, station_names: list[str],
                 continue
             piece = rows[keep].copy()
             kept_s = (hi - lo).to_numpy()[keep]
-            full_s = piece["duration_s"].to_numpy(dtype=float)
+            full_s = (piece["end_s"] - piece["start_s"]).to_numpy(dtype=float)
             fraction = np.divide(kept_s, full_s, out=np.zeros_like(kept_s), where=full_s > 0)
             piece["start_s"] = lo.to_numpy()[keep]
             piece["end_s"] = hi.to_numpy()[keep]
-            piece["duration_s"] = kept_s
+            if "duration_s" in piece:
+                piece["duration_s"] = kept_s
             piece["bytes_capacity"] = piece["bytes_capacity"].to_numpy(dtype=float) * fraction
             pieces.append(piece)
         frame = pd.concat(pieces, ignore_index=True)
@@ -121,6 +126,36 @@ def inject_node_failures(faults: NodeFaults | None, n_nodes: int, failures,
     return NodeFaults(faults.sefi_s, failure_s, faults.recovery_s)
 
 
+@dataclass(eq=False)
+class ChunkInputs:
+    """What :func:`prepare_chunk` derives from one chunk of satellites."""
+
+    passes: dict[str, np.ndarray]  # :func:`orbitsim.geometry.contacts.compact_passes`
+    nodes: list[NodePhysics] | None
+    faults: NodeFaults | None
+
+
+def prepare_chunk(chunk: GeometryChunk, grid: TimeGrid, *, hardware: NodeHardware,
+                  table: StationTable, seed: int, physics: bool = True, faults: bool = True,
+                  record_history: bool = True) -> ChunkInputs:
+    """Passes, node physics and fault times of one propagated chunk (with velocities).
+
+    Top-level and a pure function of its arguments, so that it runs in worker processes and
+    gives the same bits there: the fault generator of a chunk derives from the scenario seed and
+    the chunk's first satellite only, so the draws do not depend on the number of workers.
+    """
+    passes = compact_passes(chunk_passes(chunk, grid, table=table))
+    nodes = (nodes_from_geometry(hardware, chunk, grid.seconds, record=record_history)
+             if physics else None)
+    drawn = None
+    if faults:
+        rng = np.random.default_rng(
+            np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
+        drawn = node_faults(hardware, grid.seconds, rng, lat_deg=np.nan_to_num(chunk.lat_deg),
+                            lon_deg=np.nan_to_num(chunk.lon_deg))
+    return ChunkInputs(passes, nodes, drawn)
+
+
 def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardware: NodeHardware,
                    grid: TimeGrid, *, seed: int, isl: str = "grid", physics: bool = True,
                    faults: bool = True, workers: int = 1,
@@ -138,28 +173,25 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     sefi: list[np.ndarray] = []
     failures: list[np.ndarray] = []
     table = StationTable.of(network, grid.duration_s, None, seed)
-    windows = []
-    # One propagation feeds the node physics, the fault draws and the contact plan.
-    for chunk in map_chunks(constellation, grid, None, workers=workers, with_velocity=True):
-        windows.append(chunk_windows(chunk, grid, constellation, table))
+    passes = []  # per chunk, the compact columns only (30 bytes a pass)
+    # One propagation feeds the node physics, the fault draws and the contact plan; with
+    # workers > 1 all of it runs in the workers, which send back only what a run keeps.
+    for part in map_chunks(constellation, grid, prepare_chunk, workers=workers,
+                           with_velocity=True, hardware=hardware, table=table, seed=seed,
+                           physics=physics, faults=faults, record_history=record_history):
+        passes.append(part.passes)
         if physics:
-            nodes.extend(nodes_from_geometry(hardware, chunk, grid.seconds,
-                                             record=record_history))
+            for node in part.nodes:
+                node.hardware = hardware  # one object, not one copy per worker chunk
+            nodes.extend(part.nodes)
         if faults:
-            # One generator per chunk, derived from the chunk's first satellite: the draws
-            # do not depend on the number of workers.
-            rng = np.random.default_rng(
-                np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
-            drawn = node_faults(hardware, grid.seconds, rng,
-                                lat_deg=np.nan_to_num(chunk.lat_deg),
-                                lon_deg=np.nan_to_num(chunk.lon_deg))
-            sefi.extend(drawn.sefi_s)
-            failures.append(drawn.failure_s)
+            sefi.extend(part.faults.sefi_s)
+            failures.append(part.faults.failure_s)
     fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s)
                    if faults and failures else None)
     fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
                                        hardware.radiation.sefi_recovery_s)
-    contacts = combine_windows(windows)
+    contacts = combine_compact(passes, constellation.names, table.names)
     contacts = apply_station_outages(contacts, list(network.names), station_outages)
     return SimInputs(constellation=constellation, grid=grid, hardware=hardware, network=network,
                      nodes=nodes, contacts=contacts, group_of_node=isl_groups(constellation, isl),

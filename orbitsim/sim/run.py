@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from orbitsim import resources
 from orbitsim.errors import InputError
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
@@ -70,7 +71,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     True
     """
     if not isinstance(scenario, Scenario):
+        source = str(resources.resolve("scenario", scenario))
         scenario = load_scenario(scenario)
+    else:
+        source = scenario.name
     updates = {k: v for k, v in (("hours", hours), ("seed", seed), ("policy", policy))
                if v is not None}
     if updates:
@@ -90,7 +94,12 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
         target, _, attribute = policy_name.partition(":")
         policy_name = f"{scenario.path_of(target)}:{attribute}"
-    policy_object = get_policy(policy_name)
+    try:
+        policy_object = get_policy(policy_name)
+    except InputError as exc:
+        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
+        raise InputError(detail, source="--policy" if policy is not None else source,
+                         field="policy") from None
     grid = scenario.time_grid()
     report("geometry", 0.0)
     def build() -> SimInputs:
@@ -114,7 +123,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed,
                          start_hour_utc=start.hour + start.minute / 60.0)
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
-                            faults_destroy_jobs=scenario.faults_destroy_jobs)
+                            faults_destroy_jobs=scenario.faults_destroy_jobs,
+                            isl_cuts=scenario.isl_cuts)
     result = simulation.run(progress=lambda f: report("simulation", f))
     summary = summarise(result)
     # Injected faults and their cost (the drawn faults are counted by summarise).
@@ -122,4 +132,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                                             if f.at_s < grid.duration_s})
     summary["station_outage_s"] = float(sum(
         max(0.0, min(o.end_s, grid.duration_s) - o.start_s) for o in scenario.station_outages))
+    summary["isl_cuts"] = sum(1 for c in scenario.isl_cuts if c.start_s < grid.duration_s)
+    summary["isl_cut_s"] = float(sum(
+        max(0.0, min(c.end_s, grid.duration_s) - c.start_s) for c in scenario.isl_cuts))
+    summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
     return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary)
