@@ -311,7 +311,10 @@ def contact_gantt_figure(contacts: pd.DataFrame, node_names: Sequence[str], hori
     contact time get a colour, the others are grey; shorter passes are drawn over longer ones).
     ``contacts`` has columns ``satellite, station, start_s, end_s``."""
     rows = {str(name): k for k, name in enumerate(node_names)}
-    shown = contacts[contacts["satellite"].astype(str).isin(rows)]
+    shown = contacts[contacts["satellite"].isin(rows)]  # categorical: no string per row
+    if isinstance(shown["satellite"].dtype, pd.CategoricalDtype):
+        shown = shown.assign(satellite=shown["satellite"].astype(str),
+                             station=shown["station"].astype(str))
     figure = Figure(figsize=(11.0, 0.42 * max(len(rows), 3) + 2.0), layout="constrained")
     axes = figure.add_subplot()
     duration = (shown["end_s"] - shown["start_s"]).groupby(shown["station"]).sum()

@@ -32,6 +32,10 @@ STAGES = ("upload", "queue", "compute", "download")
 #: Largest number of candidate nodes shown to a policy at once (a seeded sample beyond it).
 MAX_CANDIDATES = 256
 MAX_STATEFUL_CANDIDATES = 64
+#: Pools of nodes larger than this are not searched whole for every job: the search starts at a
+#: seeded node and stops once it has found a window of candidates (blocks of SCAN_BLOCK nodes).
+FULL_SEARCH_NODES = 2048
+SCAN_BLOCK = 1024
 
 
 @dataclass
@@ -127,6 +131,7 @@ class Simulation:
         # The satellite a transfer to a group is addressed to (its first member).
         self.group_head = {g: int(members[0]) for g, members in self.groups.items()}
         self.single_group = len(self.groups) == 1
+        self._all_nodes = np.arange(n)
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
         self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
         self._published = self.free_acc.tolist()  # the same, for fast scalar reads
@@ -270,10 +275,12 @@ class Simulation:
             g = next(iter(self.groups))
             return g if self.alive_in_group[g] >= k else None
         if k == 1:
-            candidates = self.alive.nonzero()[0]
+            candidates = self._search(self._all_nodes, lambda block: self.alive[block])
         else:
-            candidates = (self.alive
-                          & (self.alive_in_group[self.group_of_node] >= k)).nonzero()[0]
+            candidates = self._search(
+                self._all_nodes,
+                lambda block: self.alive[block] & (self.alive_in_group[self.group_of_node[block]]
+                                                   >= k))
         if len(candidates) == 0:
             return None
         return int(self.group_of_node[self._choose(j, candidates)])
@@ -285,12 +292,38 @@ class Simulation:
         return (f"needs {k} nodes of one ISL group ({self.job_acc[j]} accelerators, "
                 f"{self.n_acc} a node); no group has {k} nodes alive")
 
-    def _candidates(self, g: int, need: int) -> np.ndarray:
-        # A failed node has no free accelerator and every job needs one or more.
-        if self.single_group:
-            return (self.free_acc >= need).nonzero()[0]
-        members = self.groups[g]
-        return members[self.free_acc[members] >= need]
+    def _candidates(self, g: int, need: int, at_least: int = 1) -> np.ndarray:
+        """Nodes of group ``g`` with ``need`` free accelerators (a failed or cut-off node shows
+        none, and every job needs one or more)."""
+        pool = self._all_nodes if self.single_group else self.groups[g]
+        if len(pool) <= FULL_SEARCH_NODES:
+            if self.single_group:
+                return (self.free_acc >= need).nonzero()[0]
+            return pool[self.free_acc[pool] >= need]
+        return self._search(pool, lambda block: self.free_acc[block] >= need, at_least)
+
+    def _search(self, pool: np.ndarray, test: Callable[[np.ndarray], np.ndarray],
+                at_least: int = 1) -> np.ndarray:
+        """The members of ``pool`` (sorted node indices) that pass ``test``: all of them for a
+        small pool; for a large one, the first ``max(window, at_least)`` found from a seeded
+        start, wrapping around (so that a job costs the same on 88,000 nodes as on 2,000)."""
+        size = len(pool)
+        if size <= FULL_SEARCH_NODES:
+            return pool[test(pool)]
+        limit = max(self._candidate_limit, at_least)
+        position = int(self.rng.integers(size))
+        found, count, scanned = [], 0, 0
+        while scanned < size and count < limit:
+            stop = min(position + SCAN_BLOCK, size, position + size - scanned)
+            block = pool[position:stop]
+            hits = block[test(block)]
+            found.append(hits)
+            count += len(hits)
+            scanned += stop - position
+            position = stop % size
+        out = np.concatenate(found)[:limit]
+        out.sort()
+        return out
 
     def _try_start(self, j: int, g: int) -> bool:
         if self.job_nodes[j] == 1:
@@ -302,7 +335,7 @@ class Simulation:
             return True
         # A gang: the policy picks each member in turn among the nodes that can take it.
         sizes = self._member_sizes(j)
-        candidates = self._candidates(g, sizes[0])
+        candidates = self._candidates(g, sizes[0], len(sizes))
         if len(candidates) < len(sizes):
             return False
         chosen = []

@@ -389,6 +389,11 @@ class NodeAgent:
     def fault(self, recovery_s: float) -> list[RunningJob]:
         """A functional interrupt: every running job rolls back to its last checkpoint and the
         node computes nothing for ``recovery_s``. Returns the jobs hit."""
+        if not self.jobs and not self.held:
+            # Idle: nothing to roll back; the next start sees down_until.
+            self.faults += 1
+            self.down_until = max(self.down_until, self.env.now + recovery_s)
+            return []
         self.sync()
         self.progress_jobs()
         self.faults += 1
