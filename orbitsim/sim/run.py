@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from orbitsim.policies.registry import get_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
+
+#: ``simulate(workers=None)`` prepares constellations this big on every core.
+AUTO_WORKERS_SATS = 10_000
 
 
 @dataclass
@@ -55,12 +59,14 @@ def _prepared(key: tuple, build: Callable[[], SimInputs]) -> SimInputs:
 
 
 def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int | None = None,
-             policy: str | None = None, workers: int = 1,
+             policy: str | None = None, workers: int | None = 1,
              progress: Callable[[str, float], None] | None = None,
              reuse_geometry: bool = False) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file).
 
-    ``hours``, ``seed`` and ``policy`` override the scenario's own values. With
+    ``hours``, ``seed`` and ``policy`` override the scenario's own values. ``workers``:
+    processes preparing the geometry (results do not depend on it; ``None``: every core for
+    constellations of ``AUTO_WORKERS_SATS`` satellites or more). With
     ``reuse_geometry`` the geometry, node physics, contact plan and fault times are computed once
     per process for runs that differ only in what does not change them (policy, workload,
     economics), as the points of a sweep do.
@@ -101,6 +107,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         raise InputError(detail, source="--policy" if policy is not None else source,
                          field="policy") from None
     grid = scenario.time_grid()
+    if workers is None:  # automatic: every core for big constellations
+        workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
     report("geometry", 0.0)
     def build() -> SimInputs:
         return prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
