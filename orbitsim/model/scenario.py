@@ -52,36 +52,31 @@ class NodeFailure(BaseModel):
     at_s: float = Field(ge=0)
 
 
-class StationOutage(BaseModel):
+class _Window(BaseModel):
+    """A time window ``start_s`` .. ``end_s`` (s since the scenario start), end after start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end_s <= self.start_s:
+            raise ValueError("end_s must be after start_s")
+        return self
+
+
+class StationOutage(_Window):
     """Station ``station`` (name) unavailable from ``start_s`` to ``end_s`` (s since start)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     station: str = Field(min_length=1)
-    start_s: float = Field(ge=0)
-    end_s: float = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.end_s <= self.start_s:
-            raise ValueError("end_s must be after start_s")
-        return self
 
 
-class IslCut(BaseModel):
+class IslCut(_Window):
     """Node ``node``'s inter-satellite links down from ``start_s`` to ``end_s``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     node: int = Field(ge=0)
-    start_s: float = Field(ge=0)
-    end_s: float = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.end_s <= self.start_s:
-            raise ValueError("end_s must be after start_s")
-        return self
 
 
 class Scenario(BaseModel):
