@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from sgp4.api import WGS72, Satrec
 
-from orbitsim.kernels.interpolate import bisect_sign_change, hermite_position
+from orbitsim.kernels.interpolate import (
+    bisect_sign_change,
+    hermite_position,
+    illinois_sign_change,
+)
 from orbitsim.kernels.orbit import kozai_mean_motion_rad_min
 
 ISS_1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927"
@@ -92,3 +96,36 @@ def test_bisect_evaluates_all_functions_together():
     tau = bisect_sign_change(func, len(roots), iterations=30)
     assert len(calls) == 30 and set(calls) == {(1000,)}
     assert np.max(np.abs(tau - roots)) <= 2.0**-30
+
+
+@pytest.mark.parametrize("tol", [1e-3, 1e-6, 1e-10])
+def test_illinois_brackets_roots_within_tol(tol):
+    roots = np.array([1e-9, 0.1, 1.0 / 3.0, 0.5, 0.77777, 0.999, 1.0 - 1e-12])
+    for func in (lambda t: t - roots, lambda t: t**3 - roots**3,
+                 lambda t: np.tanh(50.0 * (t - roots)), lambda t: np.sin(3.0 * (t - roots))):
+        tau = illinois_sign_change(func, func(np.zeros(7)), func(np.ones(7)), tol)
+        assert np.all(np.abs(tau - roots) <= tol)
+
+
+def test_illinois_beats_bisection_on_smooth_functions_and_handles_exact_roots():
+    rng = np.random.default_rng(3)
+    roots = rng.uniform(0.0, 1.0, 10_000)
+    curve = rng.uniform(-0.4, 0.4, 10_000)
+    calls = []
+
+    def func(t):
+        calls.append(1)
+        return (t - roots) * (1.0 + curve * (t + roots))  # exactly linear where curve = 0
+
+    tau = illinois_sign_change(func, func(np.zeros(10_000)), func(np.ones(10_000)), 1e-6)
+    assert np.max(np.abs(tau - roots)) <= 1e-6
+    assert len(calls) - 2 < 20  # bisection to 1e-6 takes 20
+    linear = illinois_sign_change(lambda t: t - 0.25, np.array([-0.25]), np.array([0.75]), 1e-9)
+    assert abs(linear[0] - 0.25) <= 1e-9
+
+
+def test_illinois_without_a_sign_change_ends_at_the_edge_it_points_to():
+    tau = illinois_sign_change(lambda t: t + 1.0, np.array([1.0]), np.array([2.0]), 1e-6)
+    assert tau[0] == 0.0  # positive everywhere: the root lies at or before 0
+    tau = illinois_sign_change(lambda t: t - 2.0, np.array([-2.0]), np.array([-1.0]), 1e-6)
+    assert tau[0] == 1.0  # negative everywhere: at or after 1

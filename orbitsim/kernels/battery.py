@@ -69,7 +69,7 @@ def battery_step(energy_wh, net_power_w, duration_s, capacity_wh, floor_wh,
         raise ValueError("efficiencies must be in (0, 1]")
     if all(isinstance(v, _SCALAR_TYPES)
            for v in (energy_wh, net_power_w, duration_s, capacity_wh, floor_wh)):
-        return _battery_step_scalar(float(energy_wh), float(net_power_w), float(duration_s),
+        return battery_step_scalar(float(energy_wh), float(net_power_w), float(duration_s),
                                     float(capacity_wh), float(floor_wh),
                                     float(charge_efficiency), float(discharge_efficiency))
     energy_wh, net_power_w, duration_s, capacity_wh, floor_wh = np.broadcast_arrays(
@@ -95,10 +95,11 @@ def battery_step(energy_wh, net_power_w, duration_s, capacity_wh, floor_wh,
     return BatteryStep(end, curtailed, loss, drawn, unserved)
 
 
-def _battery_step_scalar(energy_wh: float, net_power_w: float, duration_s: float,
+def battery_step_scalar(energy_wh: float, net_power_w: float, duration_s: float,
                          capacity_wh: float, floor_wh: float, charge_efficiency: float,
                          discharge_efficiency: float) -> BatteryStep:
-    """:func:`battery_step` for Python floats (the same formulas, no array overhead)."""
+    """:func:`battery_step` for Python floats (the same formulas, no array overhead: the
+    node integrator calls it millions of times)."""
     if duration_s < 0:
         raise ValueError("duration_s must be >= 0")
     excess = max(energy_wh - capacity_wh, 0.0)

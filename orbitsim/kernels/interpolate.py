@@ -45,3 +45,51 @@ def bisect_sign_change(func, n: int, iterations: int = 40) -> np.ndarray:
         hi = np.where(positive, mid, hi)
         lo = np.where(positive, lo, mid)
     return 0.5 * (lo + hi)
+
+
+def illinois_sign_change(func, f_lo: np.ndarray, f_hi: np.ndarray, tol: np.ndarray | float,
+                         secant_iterations: int = 10) -> np.ndarray:
+    """Vectorised Illinois (modified regula falsi) root bracketing on ``[0, 1]``.
+
+    ``func(tau) -> (n,)`` with ``f_lo = func(0) < 0 <= func(1) = f_hi`` elementwise (callers
+    flip the sign as needed). Each step evaluates ``func`` once at the secant point of the
+    bracket; the end that stays twice in a row has its value halved (Dowell & Jarratt, BIT 11,
+    1971), so both ends close in superlinearly. After ``secant_iterations`` steps, brackets
+    still open are bisected (a very bent function can pin the secant point to one end), so the
+    worst case is ``secant_iterations`` more than bisection. Stops when every bracket is
+    narrower than ``2 tol``; returns the midpoints, within ``tol`` of the sign change (elements
+    whose preconditions do not hold end at 0 or 1). On smooth, nearly linear functions
+    (elevation across a grid step) it needs 4 to 10 evaluations where bisection to 1e-5 needs
+    17.
+    """
+    f_lo = np.asarray(f_lo, dtype=float)
+    f_hi = np.asarray(f_hi, dtype=float)
+    n = len(f_lo)
+    a, b = np.zeros(n), np.ones(n)
+    fa = np.where(f_lo < 0.0, f_lo, -1.0)  # a broken precondition: keep the end it points to
+    fb = np.where(f_hi >= 0.0, f_hi, 1.0)
+    b = np.where(f_lo >= 0.0, 0.0, b)
+    a = np.where((f_hi < 0.0) & (f_lo < 0.0), 1.0, a)
+    side = np.zeros(n, dtype=np.int8)
+    width = 2.0 * np.asarray(tol, dtype=float)
+    iteration = 0
+    while True:
+        open_ = (b - a) > width
+        if not open_.any():
+            break
+        if iteration < secant_iterations:
+            c = np.clip(a + (b - a) * (fa / (fa - fb)), a, b)
+        else:
+            c = 0.5 * (a + b)
+        c = np.where(open_, c, a)
+        fc = func(c)
+        up = open_ & (fc >= 0.0)
+        down = open_ & ~up
+        a = np.where(open_ & (fc == 0.0), c, a)  # an exact root closes the bracket
+        b = np.where(up, c, b)
+        fb = np.where(up, fc, np.where(down & (side == -1), 0.5 * fb, fb))
+        a = np.where(down, c, a)
+        fa = np.where(down, fc, np.where(up & (side == 1), 0.5 * fa, fa))
+        side = np.where(up, 1, np.where(down, -1, side)).astype(np.int8)
+        iteration += 1
+    return 0.5 * (a + b)

@@ -176,11 +176,8 @@ def temp_after_k(temp0_k, duration_s, heat_w, emissivity, area_m2, heat_capacity
         if duration_s < 0 or heat_w < 0 or temp0_k <= 0:
             raise ValueError("duration_s and heat_w must be >= 0 and temp0_k > 0")
         conductance = emissivity * STEFAN_BOLTZMANN_W_M2_K4 * area_m2
-        t_eq = (heat_w / conductance + float(sink_temp_k) ** 4) ** 0.25
-        if t_eq == 0.0:  # pure radiation to 0 K: 1/T³ = 1/T0³ + 3 k t
-            return (temp0_k**-3 + 3.0 * conductance / heat_capacity_j_k * duration_s) ** (-1 / 3)
-        u = 4.0 * conductance / heat_capacity_j_k * t_eq**3 * duration_s
-        return t_eq * _x_after_scalar(temp0_k / t_eq, u)
+        return temp_after_scalar_k(temp0_k, duration_s, heat_w, conductance, heat_capacity_j_k,
+                                   float(sink_temp_k))
     temp0_k = np.asarray(temp0_k, dtype=float)
     duration_s = np.asarray(duration_s, dtype=float)
     if np.any(duration_s < 0) or np.any(temp0_k <= 0):
@@ -192,6 +189,19 @@ def temp_after_k(temp0_k, duration_s, heat_w, emissivity, area_m2, heat_capacity
     out = safe_eq * _x_after_array(temp0_k / safe_eq, 4.0 * rate * safe_eq**3 * duration_s)
     cold = (temp0_k**-3 + 3.0 * rate * duration_s) ** (-1 / 3)
     return np.where(t_eq > 0.0, out, cold)
+
+
+def temp_after_scalar_k(temp0_k: float, duration_s: float, heat_w: float,
+                        conductance_w_k4: float, heat_capacity_j_k: float,
+                        sink_temp_k: float) -> float:
+    """:func:`temp_after_k` for Python floats, unchecked (``duration_s, heat_w >= 0``,
+    ``temp0_k > 0``), with ``conductance_w_k4 = εσA`` precomputed: the node integrator's
+    path."""
+    t_eq = (heat_w / conductance_w_k4 + sink_temp_k**4) ** 0.25
+    if t_eq == 0.0:  # pure radiation to 0 K: 1/T³ = 1/T0³ + 3 k t
+        return (temp0_k**-3 + 3.0 * conductance_w_k4 / heat_capacity_j_k * duration_s) ** (-1 / 3)
+    u = 4.0 * conductance_w_k4 / heat_capacity_j_k * t_eq**3 * duration_s
+    return t_eq * _x_after_scalar(temp0_k / t_eq, u)
 
 
 def time_to_temp_s(temp0_k, target_k, heat_w, emissivity, area_m2, heat_capacity_j_k,

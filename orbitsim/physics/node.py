@@ -35,8 +35,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orbitsim.kernels.battery import SECONDS_PER_HOUR, battery_step
-from orbitsim.kernels.radiator import temp_after_k, time_to_temp_s
+from orbitsim.kernels.battery import SECONDS_PER_HOUR, battery_step_scalar
+from orbitsim.kernels.radiator import (
+    STEFAN_BOLTZMANN_W_M2_K4,
+    temp_after_scalar_k,
+    time_to_temp_s,
+)
 from orbitsim.model.hardware import NodeHardware
 from orbitsim.physics.power import Segments, illumination_segments, segment_array_power_w
 from orbitsim.physics.thermal import (
@@ -113,7 +117,7 @@ class NodePhysics:
     __slots__ = (
         "hardware", "_start", "_end", "_level", "_array", "_env", "_base_w", "_p_max",
         "_nominal_wh", "_floor_fraction", "_eta_c", "_eta_d", "_fade", "_t_lim", "_q_lim",
-        "_emissivity", "_area", "_heat_capacity", "_sink", "_curve_p", "_curve_f",
+        "_emissivity", "_area", "_conductance", "_heat_capacity", "_sink", "_curve_p", "_curve_f",
         "_peak_bf16", "t_s", "_k", "capacity_wh", "energy_wh", "temp_k", "energy_start_wh",
         "energy_in_wh", "energy_used_wh", "accelerator_wh", "curtailed_wh", "battery_loss_wh",
         "unserved_wh", "drawn_wh", "throttled_s", "deficit_s", "shutdown_s", "full_speed_s",
@@ -146,6 +150,7 @@ class NodePhysics:
         self._q_lim = radiator_capacity_w(hardware)
         self._emissivity = thermal.emissivity
         self._area = thermal.radiating_area_m2
+        self._conductance = self._emissivity * STEFAN_BOLTZMANN_W_M2_K4 * self._area
         self._heat_capacity = thermal.heat_capacity_j_k
         self._sink = thermal.sink_temp_k
         curve = hardware.accelerator.power_curve
@@ -392,8 +397,8 @@ class NodePhysics:
         piece that ends on the floor ends on the (faded) floor, the stored energy below it
         booked as battery loss."""
         array_w = self._array[k]
-        step = battery_step(self.energy_wh, net, duration, self.capacity_wh, self.floor_wh,
-                            self._eta_c, self._eta_d)
+        step = battery_step_scalar(self.energy_wh, net, duration, self.capacity_wh,
+                                   self.floor_wh, self._eta_c, self._eta_d)
         self.energy_in_wh += array_w * duration / SECONDS_PER_HOUR
         self.energy_used_wh += (base + power) * duration / SECONDS_PER_HOUR
         self.curtailed_wh += step.curtailed_wh
@@ -414,8 +419,8 @@ class NodePhysics:
         if hold_temp and abs(heat - self._q_lim) <= 1e-9 * self._q_lim:
             self.temp_k = self._t_lim
         elif duration > 0.0:
-            self.temp_k = temp_after_k(self.temp_k, duration, heat, self._emissivity, self._area,
-                                       self._heat_capacity, self._sink)
+            self.temp_k = temp_after_scalar_k(self.temp_k, duration, heat, self._conductance,
+                                              self._heat_capacity, self._sink)
         self.t_s = self._end[k] if abs(self.t_s + duration - self._end[k]) <= _TIME_EPS_S else (
             self.t_s + duration)
 

@@ -11,6 +11,7 @@ events (battery floor, radiator limit, sunrise, sunset), faults.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
 from collections.abc import Callable
@@ -97,6 +98,9 @@ class Simulation:
         self.env = simpy.Environment(initial_time=0.0)
         self.horizon_s = float(horizon_s if horizon_s is not None else inputs.grid.duration_s)
         self.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+        self._uniforms: list[float] = []
+        self._last_request: JobRequest | None = None
+        self._uniform_next = 0
         self.faults_destroy_jobs = faults_destroy_jobs
         hardware = inputs.hardware
         self.n_acc = hardware.accelerators
@@ -215,7 +219,7 @@ class Simulation:
         if len(candidates) > limit:
             # A seeded window of the candidates (power-of-K choices) keeps big constellations
             # cheap; the window keeps the candidates sorted by node index.
-            offset = int(self.rng.integers(len(candidates) - limit + 1))
+            offset = self._randint(len(candidates) - limit + 1)
             candidates = candidates[offset:offset + limit]
         return NodeView(self.env.now, candidates, _LazyArrays(self, job_id, candidates),
                         self._next_contact(job_id))
@@ -244,9 +248,13 @@ class Simulation:
         return arrays
 
     def _request(self, j: int) -> JobRequest:
-        return JobRequest(j, self.job_tenant[j], self.job_kind[j], self.job_acc[j],
-                          self.job_work[j], self.job_in[j], self.job_out[j],
-                          self.job_arrival[j], self.job_deadline[j], self.job_mfu[j])
+        if self._last_request is not None and self._last_request.job_id == j:
+            return self._last_request  # a job is asked about twice in a row (group, node)
+        self._last_request = JobRequest(
+            j, self.job_tenant[j], self.job_kind[j], self.job_acc[j], self.job_work[j],
+            self.job_in[j], self.job_out[j], self.job_arrival[j], self.job_deadline[j],
+            self.job_mfu[j])
+        return self._last_request
 
     def _choose(self, j: int, candidates: np.ndarray) -> int:
         view = self._view(j, candidates)
@@ -302,7 +310,7 @@ class Simulation:
             return pool[self.free_acc[pool] >= need]
         return self._search(pool, lambda block: self.free_acc[block] >= need, at_least)
 
-    def _search(self, pool: np.ndarray, test: Callable[[np.ndarray], np.ndarray],
+    def _search(self, pool: np.ndarray, test: Callable[[np.ndarray | slice], np.ndarray],
                 at_least: int = 1) -> np.ndarray:
         """The members of ``pool`` (sorted node indices) that pass ``test``: all of them for a
         small pool; for a large one, the first ``max(window, at_least)`` found from a seeded
@@ -311,19 +319,37 @@ class Simulation:
         if size <= FULL_SEARCH_NODES:
             return pool[test(pool)]
         limit = max(self._candidate_limit, at_least)
-        position = int(self.rng.integers(size))
+        position = self._randint(size)
+        first = int(pool[0])
+        contiguous = int(pool[-1]) - first + 1 == size  # the usual case: test on views
         found, count, scanned = [], 0, 0
         while scanned < size and count < limit:
             stop = min(position + SCAN_BLOCK, size, position + size - scanned)
-            block = pool[position:stop]
-            hits = block[test(block)]
+            if contiguous:
+                hits = np.flatnonzero(test(slice(first + position, first + stop)))
+                hits += first + position
+            else:
+                block = pool[position:stop]
+                hits = block[test(block)]
             found.append(hits)
             count += len(hits)
             scanned += stop - position
             position = stop % size
+        if len(found) == 1:  # one block: already sorted
+            return found[0][:limit]
         out = np.concatenate(found)[:limit]
         out.sort()
         return out
+
+    def _randint(self, n: int) -> int:
+        """A seeded integer in ``[0, n)`` (uniforms drawn 4,096 at a time: a Generator call
+        per draw costs more than the search it seeds)."""
+        i = self._uniform_next
+        if i >= len(self._uniforms):
+            self._uniforms = self.rng.random(4096).tolist()
+            i = 0
+        self._uniform_next = i + 1
+        return min(int(self._uniforms[i] * n), n - 1)
 
     def _try_start(self, j: int, g: int) -> bool:
         if self.job_nodes[j] == 1:
@@ -463,7 +489,7 @@ class Simulation:
             return
         if self.job_kind[j] == "eo-processing":
             # Data born on board one satellite (drawn at random); processed in its ISL group.
-            born = int(self.rng.integers(len(self.nodes)))
+            born = self._randint(len(self.nodes))
             if not self.nodes[born].alive:
                 self._fail(j, "the satellite that took the data has failed")
                 return
@@ -646,10 +672,17 @@ class Simulation:
         env.process(self._fault_driver())
         if self.isl_cuts:
             env.process(self._cut_driver())
-        for k in range(1, steps + 1):
-            env.run(until=self.horizon_s * k / steps)
-            if progress is not None:
-                progress(k / steps)
+        # Everything alive now (prepared inputs, 88,000 nodes' physics, the job table) lives
+        # as long as the run: keep it out of the cyclic collector's full passes, which
+        # otherwise rescan it every few hundred thousand allocations.
+        gc.freeze()
+        try:
+            for k in range(1, steps + 1):
+                env.run(until=self.horizon_s * k / steps)
+                if progress is not None:
+                    progress(k / steps)
+        finally:
+            gc.unfreeze()
         for node in self.nodes:
             if node.alive:
                 node.sync()

@@ -9,11 +9,13 @@ node never ticks. It runs in one of two regimes:
   (sunrise, sunset, battery floor, radiator limit: with less load each comes later, never
   sooner). Until then every accelerator runs at full speed whatever the others do, so job
   progress is exact and a job start or end only updates the accumulated busy
-  accelerator-seconds; at ``t_guard`` (or when the node falls idle) the physics is advanced once
-  with the interval's mean accelerator power. Energy is linear in power inside a segment of
-  constant illumination, so the battery is exact unless the net power changes sign within the
-  interval; the radiator sees the mean heat over an interval much shorter than its time
-  constant ``C/(4εσAT³)`` (tens of minutes for the built-in nodes).
+  accelerator-seconds; at ``t_guard`` (or when the node falls idle, or starts a job after an
+  idle spell) the physics is advanced once with the interval's mean accelerator power. The
+  regime decided at one time holds until ``t_guard`` whatever the load, so a node going idle
+  and busy again re-decides nothing and keeps one guard timer. Energy is linear in power
+  inside a segment of constant illumination, so the battery is exact unless the net power
+  changes sign within the interval; the radiator sees the mean heat over an interval much
+  shorter than its time constant ``C/(4εσAT³)`` (tens of minutes for the built-in nodes).
 * **exact**: a limit binds or is within ``EXACT_MARGIN_S`` under full load. The node then
   follows every change: at each job start or end it advances its physics, recomputes the
   accelerators' power under the caps and each job's rate from the power-performance curve, and
@@ -135,6 +137,7 @@ class NodeAgent:
         self._power_w = 0.0  # exact regime: accelerator power requested
         self._version = 0  # exact regime timer
         self._guard_version = 0
+        self._guard_armed_s = math.nan  # time of the live guard timer (nan: none)
 
     @property
     def busy(self) -> int:
@@ -240,9 +243,12 @@ class NodeAgent:
         if now < self.down_until:
             self.env.timeout(self.down_until - now).callbacks.append(
                 lambda _e: self._refresh(version))
-        if self.jobs and math.isfinite(self._guard_s):
+        if self.jobs and math.isfinite(self._guard_s) and self._guard_armed_s != self._guard_s:
+            # One live guard timer per guard time (not one per job start: on a big
+            # constellation nodes go idle and busy a million times a day).
             self._guard_version += 1
             guard_version = self._guard_version
+            self._guard_armed_s = self._guard_s
             self.env.timeout(max(self._guard_s - now, 0.0)).callbacks.append(
                 lambda _e: self._guard_wake(guard_version))
 
@@ -262,7 +268,10 @@ class NodeAgent:
         self._arm()
 
     def _guard_wake(self, guard_version: int) -> None:
-        if guard_version != self._guard_version or not self.alive or self._exact:
+        if guard_version != self._guard_version:
+            return
+        self._guard_armed_s = math.nan
+        if not self.alive or self._exact:
             return
         self.sync()
         self._decide_regime()
@@ -296,7 +305,10 @@ class NodeAgent:
         self._finish(job)
         if not self.jobs:
             self.sync()  # flush: the idle time that follows draws no accelerator power
-            self._decide_regime()
+            if self.env.now >= self._guard_s:
+                self._decide_regime()
+            else:
+                self._power_w = self.busy * self.p_acc_max
         self.on_release(self, job)
 
     def _finish(self, job: RunningJob) -> None:
@@ -316,9 +328,13 @@ class NodeAgent:
             raise ValueError(f"node {self.index} has {self.free} free accelerators, "
                              f"job {job.job_id} needs {job.accelerators}")
         now = self.env.now
-        if self._exact or now >= self._guard_s or not self.jobs:
+        if self._exact or now >= self._guard_s:
             self.sync()
             self._decide_regime()
+        elif not self.jobs:
+            # Idle until now: flush the idle interval; the regime decided before still holds
+            # until the guard (with less than full load every limit comes later).
+            self.sync()
         else:
             self._account()
         self.free -= job.accelerators
