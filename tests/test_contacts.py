@@ -26,7 +26,7 @@ from skyfield.nutationlib import iau2000b_radians
 
 from orbitsim import time_grid, walker_delta
 from orbitsim.cli import main as cli_main
-from orbitsim.geometry.contacts import COLUMNS, contact_windows
+from orbitsim.geometry.contacts import COLUMNS, StationTable, _Segment, contact_windows
 from orbitsim.geometry.propagate import propagate
 from orbitsim.kernels.visibility import look_angles, station_frames
 from orbitsim.model.catalogue import load_constellation
@@ -347,3 +347,37 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv_tail, t
     assert text in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.iterdir())
 
+
+
+def test_segment_polynomials_equal_the_hermite_look_geometry():
+    """Elevation and range from the height cubic and range sextic of a step equal those of
+    the Hermite-interpolated position, and the culmination found is the step's maximum."""
+    from orbitsim.kernels.interpolate import hermite_position
+
+    shell = walker_delta(550, 53, planes=2, per_plane=3, phasing=1)
+    grid = time_grid("2026-01-01T00:00:00Z", 2.0, 60.0)
+    geometry = propagate(shell, grid, with_velocity=True)
+    network = load_ground_network("commercial")
+    table = StationTable.of(network, grid.duration_s, None, 1)
+    rng = np.random.default_rng(0)
+    n = 400
+    sat = rng.integers(0, len(shell), n)
+    st = rng.integers(0, len(network), n)
+    step = rng.integers(0, len(grid.seconds) - 1, n)
+    r, v = geometry.r_ecef_km, geometry.v_ecef_km_s
+    segment = _Segment.of(r, v, sat, st, step, 60.0, table)
+    for tau in (0.0, 0.3, 0.77, 1.0):
+        tau_n = np.full(n, tau)
+        position = hermite_position(r[sat, step], v[sat, step], r[sat, step + 1],
+                                    v[sat, step + 1], 60.0, tau_n)
+        d = position - table.ecef_km[st]
+        range_km = np.linalg.norm(d, axis=1)
+        sin_el = np.einsum("ij,ij->i", d, table.up[st]) / range_km
+        got_sin, got_range = segment.look(tau_n)
+        np.testing.assert_allclose(got_range, range_km, rtol=0, atol=1e-6)  # 1 mm
+        np.testing.assert_allclose(got_sin, sin_el, rtol=0, atol=1e-10)
+    tau, peak, _ = segment.culmination()
+    fine = np.linspace(0.0, 1.0, 601)
+    best = np.max([segment.sin_el(np.full(n, t)) for t in fine], axis=0)
+    assert np.all(peak >= best - 1e-12)  # no sample of the step is higher
+    assert np.all((tau >= 0.0) & (tau <= 1.0))

@@ -261,3 +261,17 @@ def test_estimates_count_the_upload_and_the_backlog():
     np.testing.assert_allclose(compute_end_s(request, view, 0.0), [200.0, 400.0, 600.0])
     # A job wider than any candidate's free accelerators penalises none of them for it.
     np.testing.assert_array_equal(backlog_jobs(job(accelerators=8), view), [0, 1, 2])
+
+
+def test_first_fit_places_exactly_as_choosing_position_zero_from_the_view(scratch_registry):
+    @register_policy("test-first-via-view")
+    class FirstViaView(Policy):
+        """fifo without the first_fit shortcut: the engine builds every view."""
+
+        def choose(self, job: JobRequest, view: NodeView) -> int:
+            return 0
+
+    assert registry.get_policy("fifo").first_fit and not FirstViaView.first_fit
+    shortcut, viewed = short_run("fifo"), short_run("test-first-via-view")
+    pd.testing.assert_frame_equal(shortcut.jobs, viewed.jobs)
+    assert shortcut.summary["jobs_done"] > 0

@@ -492,12 +492,17 @@ class _Segment:
         r1, v1 = rows.take(at + 1, axis=0), cols.take(at + 1, axis=0)
         c = _hermite_coefficients(r0, v0, r1, v1, step_s)  # (4, n, 3)
         c[0] -= table.ecef_km[st]
-        up = table.up[st]
-        height = np.einsum("knj,nj->kn", c, up)
-        dot = np.einsum("anj,bnj->abn", c, c)  # (4, 4, n) pairwise products
-        range2 = np.stack([dot[0, 0], 2.0 * dot[0, 1], 2.0 * dot[0, 2] + dot[1, 1],
-                           2.0 * (dot[0, 3] + dot[1, 2]), 2.0 * dot[1, 3] + dot[2, 2],
-                           2.0 * dot[2, 3], dot[3, 3]])
+        c = np.ascontiguousarray(c.transpose(2, 0, 1))  # (3, 4, n): x, y, z rows
+        up = np.ascontiguousarray(table.up[st].T)  # (3, n)
+        x, y, z = c
+        height = x * up[0] + y * up[1] + z * up[2]  # (4, n)
+
+        def dot(a, b):
+            return x[a] * x[b] + y[a] * y[b] + z[a] * z[b]
+
+        range2 = np.stack([dot(0, 0), 2.0 * dot(0, 1), 2.0 * dot(0, 2) + dot(1, 1),
+                           2.0 * (dot(0, 3) + dot(1, 2)), 2.0 * dot(1, 3) + dot(2, 2),
+                           2.0 * dot(2, 3), dot(3, 3)])
         return _Segment(height, range2, segment * step_s, step_s)
 
     def subset(self, rows: np.ndarray) -> _Segment:

@@ -107,6 +107,10 @@ class Policy(abc.ABC):
     #: True if :meth:`choose` reads ``soc``, ``sunlit``, ``temp_k``, ``temp_margin_k`` or
     #: ``power_cap_w`` (the simulation then brings the candidates' physics up to date).
     needs_state: bool = False
+    #: True if :meth:`choose` always returns 0 (the first candidate: they come sorted by node
+    #: index). The simulation then places the job without building a view (the same choice,
+    #: a few microseconds less a job); :meth:`choose` must still say so.
+    first_fit: bool = False
 
     @abc.abstractmethod
     def choose(self, job: JobRequest, view: NodeView) -> int:

@@ -10,5 +10,7 @@ from orbitsim.policies.registry import register_policy
 class Fifo(Policy):
     """First come, first served on the first free node: the baseline."""
 
+    first_fit = True
+
     def choose(self, job: JobRequest, view: NodeView) -> int:
         return 0  # candidates come sorted by node index

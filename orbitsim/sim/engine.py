@@ -95,6 +95,7 @@ class Simulation:
         self.policy = policy
         policy.reset()
         self._candidate_limit = MAX_STATEFUL_CANDIDATES if policy.needs_state else MAX_CANDIDATES
+        self._first_fit = bool(getattr(policy, "first_fit", False))
         self.env = simpy.Environment(initial_time=0.0)
         self.horizon_s = float(horizon_s if horizon_s is not None else inputs.grid.duration_s)
         self.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
@@ -257,6 +258,11 @@ class Simulation:
         return self._last_request
 
     def _choose(self, j: int, candidates: np.ndarray) -> int:
+        if self._first_fit:  # what choose() would return from the view, without the view
+            limit = self._candidate_limit
+            if len(candidates) > limit:
+                return int(candidates[self._randint(len(candidates) - limit + 1)])
+            return int(candidates[0])
         view = self._view(j, candidates)
         position = self.policy.choose(self._request(j), view)
         index = view.index

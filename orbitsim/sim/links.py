@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import heapq
 from array import array
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,31 +27,37 @@ PLAN_COLUMNS = ("sat_index", "station_index", "start_s", "end_s", "bytes_capacit
 _NEVER_S = float("-inf")  # "busy until" of a pass nobody has used
 
 
-@dataclass
-class TransferLog:
-    """Every transfer piece: which pass carried how many bytes when (typed arrays, 56 bytes a
-    piece; :meth:`frame` turns them into a table)."""
+#: Directions of a transfer, in the order of their codes in :class:`TransferLog`.
+DIRECTIONS = ("up", "down")
 
-    job_id: array = field(default_factory=lambda: array("q"))
-    direction: list[str] = field(default_factory=list)
-    sat_index: array = field(default_factory=lambda: array("q"))
-    station_index: array = field(default_factory=lambda: array("q"))
-    start_s: array = field(default_factory=lambda: array("d"))
-    end_s: array = field(default_factory=lambda: array("d"))
-    bytes: array = field(default_factory=lambda: array("d"))
+
+class TransferLog:
+    """Every transfer piece: which pass carried how many bytes when, as one flat typed array
+    of 7 numbers a piece (``job_id, direction code, sat_index, station_index, start_s, end_s,
+    bytes``: 56 bytes a piece, one ``extend`` per piece); :meth:`frame` turns it into a table.
+    Indices are exact as doubles (below 2⁵³)."""
+
+    __slots__ = ("rows",)
+    WIDTH = 7
+
+    def __init__(self) -> None:
+        self.rows = array("d")
 
     def __len__(self) -> int:
-        return len(self.direction)
+        return len(self.rows) // self.WIDTH
 
     def frame(self, station_names: list[str]) -> pd.DataFrame:
+        rows = np.frombuffer(self.rows, dtype=float).reshape(-1, self.WIDTH) if self.rows \
+            else np.zeros((0, self.WIDTH))
+        direction = np.asarray(DIRECTIONS, dtype=object)[rows[:, 1].astype(np.int64)]
         frame = pd.DataFrame({
-            "job_id": np.asarray(self.job_id, dtype=np.int64),
-            "direction": self.direction,
-            "sat_index": np.asarray(self.sat_index, dtype=np.int64),
-            "station_index": np.asarray(self.station_index, dtype=np.int64),
-            "start_s": np.asarray(self.start_s, dtype=float),
-            "end_s": np.asarray(self.end_s, dtype=float),
-            "bytes": np.asarray(self.bytes, dtype=float),
+            "job_id": rows[:, 0].astype(np.int64),
+            "direction": direction.tolist(),
+            "sat_index": rows[:, 2].astype(np.int64),
+            "station_index": rows[:, 3].astype(np.int64),
+            "start_s": rows[:, 4].copy(),
+            "end_s": rows[:, 5].copy(),
+            "bytes": rows[:, 6].copy(),
         })
         frame["station"] = [station_names[i] for i in frame.station_index.tolist()]
         return frame
@@ -286,17 +291,12 @@ class ContactPlan:
         time of its last byte (``t_s`` plus the relay latency if another satellite's pass was
         used)."""
         relay = 0.0
-        log = self.log
+        extend = self.log.rows.extend
+        code = DIRECTIONS.index(direction)
         sat, station, busy = entry.sat, entry.station, entry.busy
         for k, begin, finish, take in pieces:
             busy[k] = finish
-            log.job_id.append(job_id)
-            log.direction.append(direction)
-            log.sat_index.append(sat[k])
-            log.station_index.append(station[k])
-            log.start_s.append(begin)
-            log.end_s.append(finish)
-            log.bytes.append(take)
+            extend((job_id, code, sat[k], station[k], begin, finish, take))
             if sat[k] != target_sat:
                 relay = self.relay_latency_s
         return t_s + relay
