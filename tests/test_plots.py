@@ -192,3 +192,20 @@ def test_empty_inputs_give_a_figure_not_an_error():
                    plots.throughput_by_kind_figure({}, {}),
                    plots.message_figure("Nothing", "nothing to show")):
         assert plots.png_bytes(figure, dpi=40).startswith(PNG_SIGNATURE)
+
+
+def test_gantt_gives_every_named_station_its_own_colour_and_never_the_others_grey():
+    from matplotlib.colors import to_rgba
+
+    stations = [f"S{k:02d}" for k in range(14)]
+    contacts = pd.DataFrame({
+        "satellite": ["A"] * 14, "station": stations,
+        "start_s": np.arange(14) * 300.0, "end_s": np.arange(14) * 300.0 + 200.0 - np.arange(14),
+    })
+    figure = plots.contact_gantt_figure(contacts, ["A"], 14 * 300.0)
+    legend = figure.axes[0].get_legend()
+    colours = [tuple(to_rgba(h.get_facecolor())) for h in legend.legend_handles]
+    named, other = colours[:-1], colours[-1]
+    assert len(named) == plots.MAX_GANTT_STATIONS and len(set(named)) == len(named)
+    assert other not in named
+    assert all(max(c[:3]) - min(c[:3]) > 0.1 for c in named)  # no grey among the named

@@ -36,6 +36,10 @@ MAX_CDF_POINTS = 4000
 UTILISATION_BINS = 360
 #: Stations coloured in the contact Gantt (the others are grey).
 MAX_GANTT_STATIONS = 10
+#: Station colours of the contact Gantt chart: tab10 without its grey (grey means "other
+#: stations"), and one of tab20b for the tenth.
+_GANTT_COLOURS = tuple([colormaps["tab10"](k) for k in range(10) if k != 7]
+                       + [colormaps["tab20b"](0)])
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -319,8 +323,7 @@ def contact_gantt_figure(contacts: pd.DataFrame, node_names: Sequence[str], hori
     axes = figure.add_subplot()
     duration = (shown["end_s"] - shown["start_s"]).groupby(shown["station"]).sum()
     ranked = sorted(duration.items(), key=lambda item: (-item[1], str(item[0])))
-    palette = colormaps["tab10"]
-    colours = {station: palette(k) for k, (station, _) in
+    colours = {station: _GANTT_COLOURS[k] for k, (station, _) in
                enumerate(ranked[:MAX_GANTT_STATIONS])}
     if len(shown):
         # long passes first, so that a short pass over another station stays visible on top
