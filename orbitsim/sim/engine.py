@@ -36,6 +36,8 @@ MAX_STATEFUL_CANDIDATES = 64
 #: Pools of nodes larger than this are not searched whole for every job: the search starts at a
 #: seeded node and stops once it has found a window of candidates (blocks of SCAN_BLOCK nodes).
 FULL_SEARCH_NODES = 2048
+#: A first-fit policy on one ISL group of at most this many nodes scans a list instead.
+FIRST_FIT_SCAN_NODES = 64
 SCAN_BLOCK = 1024
 
 
@@ -140,6 +142,10 @@ class Simulation:
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
         self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
         self._published = self.free_acc.tolist()  # the same, for fast scalar reads
+        # fifo-like policies on one small ISL group: the first node with room, found by a scan
+        # of the list (the same node as candidates[0], without building the array).
+        self._scan_first = (self._first_fit and self.single_group
+                            and n <= FIRST_FIT_SCAN_NODES)
         self.alive = np.ones(n, dtype=bool)
         self.n_alive = n
         self.alive_in_group = np.bincount(self.group_of_node).astype(np.int64)
@@ -360,6 +366,13 @@ class Simulation:
     def _try_start(self, j: int, g: int) -> bool:
         if self.job_nodes[j] == 1:
             need = max(self.job_acc[j], 1)
+            if self._scan_first:  # first fit on a few nodes: a scan of the published list
+                published = self._published
+                for i in range(len(published)):
+                    if published[i] >= need:
+                        self._start(j, [self.nodes[i]], [need])
+                        return True
+                return False
             candidates = self._candidates(g, need)
             if len(candidates) == 0:
                 return False
