@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import gc
 import resource
 import statistics
 import time
@@ -76,6 +77,7 @@ def full_model(scenario_name: str, hours: float, repeats: int) -> dict:
     servers = len(constellation) * hardware.accelerators // max(int(jobs.accelerators.max()), 1)
 
     def simulate_once():
+        gc.collect()  # the previous repeat's garbage must not live through this one
         fresh = dataclasses.replace(inputs, nodes=copy.deepcopy(inputs.nodes))
         simulation = Simulation(fresh, workload, jobs, get_policy(scenario.policy),
                                 seed=scenario.seed)

@@ -183,3 +183,21 @@ def test_relay_latency_only_through_another_satellite():
     assert plan.transfer(1, "up", 0, 0, 1e9, 150.0, 5000.0, None) == pytest.approx(1050.5)
     assert plan.transfer(2, "up", 0, 0, 0.0, 3000.0, 5000.0, None) == 3000.0
     assert plan.transfer(3, "up", 0, 0, 1e9, 3000.0, 5000.0, None) is None
+
+
+def test_transfer_log_keeps_every_piece_across_flushes():
+    from orbitsim.sim.links import TransferLog
+
+    log = TransferLog()
+    n = TransferLog.FLUSH_PIECES * 2 + 5
+    for i in range(n):
+        log.pending.append((i, i % 2, i % 7, i % 3, float(i), i + 0.5, 10.0 * i))
+        if len(log.pending) >= log.FLUSH_PIECES:
+            log.flush()
+    assert len(log) == n
+    frame = log.frame(["a", "b", "c"])
+    assert len(log) == n and len(frame) == n
+    assert frame.job_id.tolist() == list(range(n))
+    assert frame.direction.iloc[:2].tolist() == ["up", "down"]
+    assert frame.station.iloc[:4].tolist() == ["a", "b", "c", "a"]
+    assert frame.bytes.iloc[-1] == 10.0 * (n - 1) and frame.end_s.iloc[3] == 3.5

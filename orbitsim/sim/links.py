@@ -34,19 +34,29 @@ DIRECTIONS = ("up", "down")
 class TransferLog:
     """Every transfer piece: which pass carried how many bytes when, as one flat typed array
     of 7 numbers a piece (``job_id, direction code, sat_index, station_index, start_s, end_s,
-    bytes``: 56 bytes a piece, one ``extend`` per piece); :meth:`frame` turns it into a table.
-    Indices are exact as doubles (below 2⁵³)."""
+    bytes``: 56 bytes a piece); :meth:`frame` turns it into a table. New pieces are appended
+    as tuples to ``pending`` (the cheapest append Python has) and moved into the array
+    :data:`FLUSH_PIECES` at a time. Indices are exact as doubles (below 2⁵³)."""
 
-    __slots__ = ("rows",)
+    __slots__ = ("rows", "pending")
     WIDTH = 7
+    FLUSH_PIECES = 4096
 
     def __init__(self) -> None:
         self.rows = array("d")
+        self.pending: list[tuple] = []
+
+    def flush(self) -> None:
+        """Move the pending pieces into the typed array."""
+        if self.pending:
+            self.rows.frombytes(np.array(self.pending, dtype=float).tobytes())
+            self.pending.clear()
 
     def __len__(self) -> int:
-        return len(self.rows) // self.WIDTH
+        return len(self.rows) // self.WIDTH + len(self.pending)
 
     def frame(self, station_names: list[str]) -> pd.DataFrame:
+        self.flush()
         rows = np.frombuffer(self.rows, dtype=float).reshape(-1, self.WIDTH) if self.rows \
             else np.zeros((0, self.WIDTH))
         direction = np.asarray(DIRECTIONS, dtype=object)[rows[:, 1].astype(np.int64)]
@@ -291,14 +301,17 @@ class ContactPlan:
         time of its last byte (``t_s`` plus the relay latency if another satellite's pass was
         used)."""
         relay = 0.0
-        extend = self.log.rows.extend
-        code = DIRECTIONS.index(direction)
+        log = self.log
+        pending = log.pending
+        code = 0 if direction == "up" else 1  # DIRECTIONS
         sat, station, busy = entry.sat, entry.station, entry.busy
         for k, begin, finish, take in pieces:
             busy[k] = finish
-            extend((job_id, code, sat[k], station[k], begin, finish, take))
+            pending.append((job_id, code, sat[k], station[k], begin, finish, take))
             if sat[k] != target_sat:
                 relay = self.relay_latency_s
+        if len(pending) >= log.FLUSH_PIECES:
+            log.flush()
         return t_s + relay
 
     def set_cuts(self, cuts) -> None:
