@@ -125,7 +125,7 @@ class Simulation:
                 raise InputError(f"node {cut.node} does not exist (the constellation has {n} "
                                  f"nodes, 0..{n - 1})", field="isl_cuts")
         self.cut_depth = np.zeros(n, dtype=np.int64)
-        self.cut_off = np.zeros(n, dtype=bool)
+        self.cut_off = [False] * n  # a list: read once per job, as a Python bool
         self.isl_cut_restarts = 0
         self.plan = ContactPlan(inputs.contacts, self.group_of_node)
         if self.isl_cuts:
@@ -662,7 +662,7 @@ class Simulation:
             if len(self.groups[node.group]) == 1:
                 continue  # a satellite alone has no ISL to cut
             self.cut_depth[i] += change
-            self.cut_off[i] = self.cut_depth[i] > 0
+            self.cut_off[i] = bool(self.cut_depth[i] > 0)
             if not node.alive:
                 continue
             self._set_free(node)
