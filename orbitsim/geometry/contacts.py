@@ -17,7 +17,7 @@ Method, per chunk of satellites (propagated once on the time grid, with ECEF vel
    step, height above the station's horizon plane is a cubic and squared range a sextic in
    time, so elevation is two Horner sums; rise and set (to < 1 ms) and culmination (to
    < 10 ms, the root of the octic numerator of the elevation's derivative) are bracketed by
-   the Illinois method (4 to 8 evaluations where bisection needs 17). Passes in progress at the
+   the Illinois method (4 to 10 evaluations where bisection needs 17). Passes in progress at the
    window's edges are clipped there (``starts_clipped``/``ends_clipped``), and one that never
    culminates inside the window gets its maximum elevation at the edge.
 4. **Capacity**: the station's rate model (link budget or table) integrated over the pass by
