@@ -22,4 +22,8 @@ Step = Annotated[float, typer.Option("--step", help="Time step of the geometry g
                                      "(> 0).", callback=positive)]
 Workers = Annotated[int, typer.Option("--workers", help="Processes for the chunked propagation.",
                                       min=1)]
+#: ``--workers`` of ``run``: unset means every core for constellations of 10,000+ satellites.
+AutoWorkers = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes preparing the geometry (default: every core for "
+    "constellations of 10,000 satellites or more, else 1).")]
 DEFAULT_START = "2026-06-21T00:00:00Z"

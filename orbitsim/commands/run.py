@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import positive
+from orbitsim.commands.options import AutoWorkers, positive
 
 
 def _fmt(value) -> str:
@@ -34,9 +34,7 @@ def run(
     policy: Annotated[str | None, typer.Option(
         "--policy", help="Override the scheduling policy (a name, module:Class or "
         "file.py:Class).")] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Processes preparing the geometry (default: every core for "
-        "constellations of 10,000 satellites or more, else 1).")] = None,
+    workers: AutoWorkers = None,
 ) -> None:
     """Simulate a scenario and write its results into --out.
 

@@ -210,38 +210,6 @@ class ContactPlan:
         n = len(start)
         heappop, heappush = heapq.heappop, heapq.heappush
         remaining = float(n_bytes)
-        # Fast path, the common case: the first pass the loop below would look at is open and
-        # free now and carries every byte in one piece. Same choice, same booking (keys in
-        # the heap are unique, so pop-then-push and replace leave the same order).
-        if allowed is not None:
-            while cursor < n and not allowed[entry.station[cursor]]:
-                cursor += 1
-        if cursor < n or heap:
-            if cursor < n:
-                avail = start[cursor]
-                streamed = (not heap or avail < heap[0][0]
-                            or (avail == heap[0][0] and cursor < heap[0][1]))
-            else:
-                streamed = False
-            k = cursor if streamed else heap[0][1]
-            if not streamed:
-                avail = heap[0][0]
-            e, b, s = end[k], busy[k], start[k]
-            if e > t_s and b < e and (s if s > b else b) == avail:
-                begin = avail if avail > t_s else t_s
-                stop = e if e < horizon_s else horizon_s
-                if begin < stop and rate[k] * (stop - begin) >= remaining:
-                    finish = begin + remaining / rate[k]
-                    if streamed:
-                        lane.cursor = cursor + 1
-                    else:
-                        lane.cursor = cursor
-                        heappop(heap)
-                    arrival_s = self._book(entry, [(k, begin, finish, remaining)], job_id,
-                                           direction, target_sat, finish)
-                    if finish < e:
-                        heappush(heap, (s if s > finish else finish, k))
-                    return arrival_s
         pieces = []
         parked = []  # passes set aside during this transfer (used, or ended before t)
         t = t_s
@@ -306,6 +274,20 @@ class ContactPlan:
             can = rate[k] * (stop - begin)
             take = can if can < remaining else remaining
             finish = begin + take / rate[k]
+            if not pieces and take == remaining:
+                # The common case, one piece carries every byte (nothing is parked yet):
+                # book it and put its pass back without the general book-keeping.
+                if streamed:
+                    cursor += 1
+                else:
+                    heappop(heap)
+                lane.cursor = cursor
+                arrival_s = self._book(entry, [(k, begin, finish, take)], job_id, direction,
+                                       target_sat, finish)
+                if finish < end[k]:
+                    s = start[k]
+                    heappush(heap, (s if s > finish else finish, k))
+                return arrival_s
             pieces.append((k, begin, finish, take))
             if streamed:
                 cursor += 1
