@@ -98,8 +98,9 @@ def test_round_robin_spreads_the_load_more_evenly(run):
 
 def test_energy_aware_cuts_energy_deficit_time(run):
     fifo, energy = run("eclipses", "fifo"), run("eclipses", "energy-aware")
-    assert fifo.summary["deficit_s"] > 3600.0  # the scenario does bind: over an hour in deficit
-    assert energy.summary["deficit_s"] < 0.8 * fifo.summary["deficit_s"]  # measured 0.47-0.73
+    assert fifo.summary["power_limited_s"] > 3600.0  # the scenario binds: over an hour of it
+    # Measured: 0.45-0.56 of fifo's over seeds 1-6.
+    assert energy.summary["power_limited_s"] < 0.8 * fifo.summary["power_limited_s"]
     assert energy.nodes["final_soc"].mean() >= fifo.nodes["final_soc"].mean()
 
 

@@ -464,11 +464,15 @@ class NodePhysics:
                 "residual_wh": residual}
 
     def totals(self) -> dict[str, float]:
-        """Accumulated outputs since the start (energies Wh, times s)."""
+        """Accumulated outputs since the start (energies Wh, times s). ``power_limited_s`` is
+        :attr:`deficit_s` (time the power system held the load below its demand: battery at
+        its floor, array short), ``power_limited_events`` the stretches of it; ``throttled_s``
+        the time the radiator held the accelerators below their request."""
         out = self.energy_balance()
         out.update(accelerator_wh=self.accelerator_wh, full_speed_s=self.full_speed_s,
-                   throttled_s=self.throttled_s, deficit_s=self.deficit_s,
-                   shutdown_s=self.shutdown_s, deficit_events=float(len(self.deficit_events_s)),
+                   throttled_s=self.throttled_s, power_limited_s=self.deficit_s,
+                   shutdown_s=self.shutdown_s,
+                   power_limited_events=float(len(self.deficit_events_s)),
                    throttle_events=float(len(self.throttle_events_s)),
                    equivalent_full_cycles=self.equivalent_full_cycles,
                    capacity_wh=self.capacity_wh, soc=self.soc, temp_k=self.temp_k)

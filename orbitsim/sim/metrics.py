@@ -19,6 +19,10 @@ def summarise(result: SimResult) -> dict:
 
     ``governance_violations`` counts transfers that touched a station outside the tenant's
     jurisdiction: the transfer planner makes it impossible, and this re-checks it from the log.
+    Two node-seconds totals say what held the nodes below their demand: ``power_limited_s``
+    the power system (a battery at its depth-of-discharge floor with the array short of the
+    load; ``power_limited_events`` the stretches), ``throttled_s`` the heat (a radiator at its
+    limit capping the accelerators).
     """
     jobs, nodes, transfers = result.jobs, result.nodes, result.transfers
     status = jobs["status"]
@@ -55,7 +59,8 @@ def summarise(result: SimResult) -> dict:
     }
     for column, key in (("energy_in_wh", "energy_in_wh"), ("energy_used_wh", "energy_used_wh"),
                         ("curtailed_wh", "curtailed_wh"), ("throttled_s", "throttled_s"),
-                        ("deficit_s", "deficit_s"), ("deficit_events", "energy_deficit_events")):
+                        ("power_limited_s", "power_limited_s"),
+                        ("power_limited_events", "power_limited_events")):
         if column in nodes:
             summary[key] = float(nodes[column].sum())
     by_kind = {}
