@@ -100,16 +100,9 @@ def _coerce(name: str, raw: Any, base: dict[str, Any]) -> Any:
 
 def _check_policy(scenario: Scenario) -> None:
     """The scenario's policy must load (a registered name, module:Class or file.py:Class)."""
-    from orbitsim.policies.registry import get_policy
+    from orbitsim.policies.registry import resolve_policy
 
-    policy = scenario.policy
-    if ":" in policy and policy.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = policy.partition(":")
-        policy = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        get_policy(policy)
-    except InputError as exc:
-        raise InputError(f"policy: {exc.message}", source="--param") from None
+    resolve_policy(scenario.policy, base_dir=scenario.base_dir, source="--param")
 
 
 def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:

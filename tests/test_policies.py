@@ -161,6 +161,7 @@ def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
 @pytest.fixture
 def scratch_registry(monkeypatch):
     """Registrations made by a test vanish after it."""
+    registry.policy_names()  # the built-ins registered before the registry is copied
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
 
@@ -276,3 +277,30 @@ def test_first_fit_places_exactly_as_choosing_position_zero_from_the_view(scratc
     shortcut, viewed = short_run("fifo"), short_run("test-first-via-view")
     pd.testing.assert_frame_equal(shortcut.jobs, viewed.jobs)
     assert shortcut.summary["jobs_done"] > 0
+
+
+def test_one_policy_resolution_one_wording(tmp_path, capsys):
+    """validate, run and sweep resolve a policy through one function and word its error
+    alike (only the source in front differs)."""
+    from orbitsim.cli import main
+    from orbitsim.policies.registry import resolve_policy
+
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nconstellation = "starcloud-demo"\npolicy = "fifoo"\n')
+    with pytest.raises(InputError) as caught:
+        resolve_policy("fifoo", source=path)
+    expected = str(caught.value).removeprefix(f"{path}: ")
+    assert expected.startswith("policy: unknown policy 'fifoo'")
+    assert expected.endswith("did you mean 'fifo'?")
+    lines = []
+    for args in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")],
+                 ["run", "starcloud-demo", "--policy", "fifoo", "--out", str(tmp_path / "o")],
+                 ["sweep", "starcloud-demo", "--param", "policy=fifo,fifoo", "--out",
+                  str(tmp_path / "w")]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 2
+        lines.append(capsys.readouterr().err.strip())
+    sources = [str(path), str(path), "--policy", "--param"]
+    for line, source in zip(lines, sources):
+        assert line == f"error: {source}: {expected}"

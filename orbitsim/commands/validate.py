@@ -3,7 +3,6 @@ economics, TLE or OMM file without running anything."""
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Annotated
 
@@ -70,22 +69,9 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 def check_policy(scenario, path: Path) -> str:
     """The scenario's policy, loaded as a run loads it (a ``file.py:Class`` relative to the
     scenario file); its name, or an InputError ``FILE: policy: ...``."""
-    from orbitsim.policies.registry import get_policy
+    from orbitsim.policies.registry import resolve_policy
 
-    spec = scenario.policy
-    if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = spec.partition(":")
-        spec = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        get_policy(spec)
-    except InputError as exc:
-        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
-        if ":" not in spec:
-            from orbitsim.policies.registry import policy_names
-
-            close = difflib.get_close_matches(spec, list(policy_names()), n=1)
-            detail += f"; did you mean {close[0]!r}?" if close else ""
-        raise InputError(detail, source=path, field="policy") from None
+    resolve_policy(scenario.policy, base_dir=scenario.base_dir, source=path)
     return scenario.policy
 
 

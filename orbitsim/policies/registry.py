@@ -3,6 +3,7 @@ module path (``package.module:ClassName`` or ``path/to/file.py:ClassName``) from
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 from pathlib import Path
@@ -87,3 +88,24 @@ def get_policy(name: str) -> Policy:
         return load_policy(name)()
     raise InputError(f"unknown policy {name!r}; built-in: {', '.join(sorted(_REGISTRY))} "
                      "(or 'module:Class' / 'file.py:Class')", field="policy")
+
+
+def resolve_policy(spec: str, *, base_dir: str | Path = ".",
+                   source: str | Path | None = None) -> Policy:
+    """A fresh instance of the policy a scenario (or an option) names: a registered name,
+    ``module:Class``, or ``file.py:Class`` (the file beside the scenario, in ``base_dir``,
+    first, else from the working folder). The one place a policy name is resolved: an
+    unknown or broken one is an InputError ``SOURCE: policy: ...`` (with the closest
+    built-in name when one is close)."""
+    resolved = spec
+    target, sep, attribute = spec.partition(":")
+    if sep and target.endswith(".py") and (Path(base_dir) / target).is_file():
+        resolved = f"{Path(base_dir) / target}:{attribute}"
+    try:
+        return get_policy(resolved)
+    except InputError as exc:
+        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
+        if not sep:
+            close = difflib.get_close_matches(spec, policy_names(), n=1)
+            detail += f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(detail, source=source, field="policy") from None

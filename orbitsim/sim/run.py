@@ -15,7 +15,7 @@ from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
 from orbitsim.model.scenario import Scenario, load_scenario
 from orbitsim.model.workload import generate_jobs, load_workload
-from orbitsim.policies.registry import get_policy
+from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
@@ -96,16 +96,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = load_node(scenario.path_of(hardware_name))
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
-    policy_name = scenario.policy
-    if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = policy_name.partition(":")
-        policy_name = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        policy_object = get_policy(policy_name)
-    except InputError as exc:
-        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
-        raise InputError(detail, source="--policy" if policy is not None else source,
-                         field="policy") from None
+    policy_object = resolve_policy(scenario.policy, base_dir=scenario.base_dir,
+                                   source="--policy" if policy is not None else source)
     grid = scenario.time_grid()
     if workers is None:  # automatic: every core for big constellations
         workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
