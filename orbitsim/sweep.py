@@ -37,6 +37,9 @@ from orbitsim.model.validation import describe_validation_error
 ECONOMICS_PARAMS = ("launch_price_usd_per_kg",)
 #: Scenario fields a sweep cannot vary.
 FIXED_FIELDS = ("base_dir",)
+#: Parameters ``hardware.<field path>``: one field of the node hardware (``hardware.accelerators``,
+#: ``hardware.battery.capacity_wh``), applied over the scenario's hardware.
+HARDWARE_PREFIX = "hardware."
 #: Largest number of values one range may expand to.
 MAX_RANGE_VALUES = 10_000
 #: Columns of a point row that are not metrics.
@@ -145,17 +148,53 @@ def parse_param(text: str, base: Scenario | dict[str, Any]) -> SweepParam:
     if not sep or not name:
         raise InputError(f"expected NAME=V1,V2,... or NAME=START:STOP:STEP, got {text!r}",
                          source="--param")
-    if name not in sweepable_names():
-        raise InputError(f"unknown parameter {name!r}; expected one of: "
-                         f"{', '.join(sweepable_names())}", source="--param")
     if not values_text.strip():
         raise InputError(f"{name}: no values", source="--param")
+    if name.startswith(HARDWARE_PREFIX):
+        return SweepParam(name, tuple(dict.fromkeys(_hardware_values(name, values_text, data))))
+    if name not in sweepable_names():
+        raise InputError(f"unknown parameter {name!r}; expected one of: "
+                         f"{', '.join(sweepable_names())} or hardware.<field> "
+                         "(hardware.battery.capacity_wh, ...)", source="--param")
     if _is_numeric(name) and values_text.count(":") == 2 and "," not in values_text:
         values = _expand_range(name, values_text, data)
     else:
         values = [_coerce(name, part.strip(), data) for part in values_text.split(",")]
     unique = list(dict.fromkeys(values))
     return SweepParam(name, tuple(unique))
+
+
+def _hardware_values(name: str, text: str, base: dict[str, Any]) -> list[Any]:
+    """Values of a ``hardware.<path>`` parameter, typed as the field is and each checked by
+    applying it to the scenario's hardware (InputError naming the field otherwise)."""
+    from orbitsim.model.overrides import coerce_value, with_override
+    from orbitsim.model.scenario import node_hardware
+
+    try:
+        scenario = Scenario.model_validate(base)
+    except ValidationError as exc:
+        problems = "; ".join(f"{path}: {msg}" for path, msg in describe_validation_error(exc))
+        raise InputError(problems, source="--param") from None
+    node = node_hardware(scenario, source="--param")
+    path = name.removeprefix(HARDWARE_PREFIX)
+    if text.count(":") == 2 and "," not in text:
+        start, stop, step = (_number(name, part.strip()) for part in text.split(":"))
+        if step == 0 or (stop - start) * step < 0:
+            raise InputError(f"{name}: range {text!r} never reaches its end (step {step})",
+                             source="--param")
+        count = math.floor((stop - start) / step + 1e-9) + 1
+        if count > MAX_RANGE_VALUES:
+            raise InputError(f"{name}: range {text!r} has {count} values (at most "
+                             f"{MAX_RANGE_VALUES})", source="--param")
+        raws = [str(round(start + i * step, 12)) for i in range(count)]
+    else:
+        raws = [part.strip() for part in text.split(",")]
+    values = [coerce_value(node, path, raw) for raw in raws]
+    for value in values:
+        node_hardware(scenario.model_copy(
+            update={"hardware": with_override(scenario.hardware, path, value)}),
+            source="--param")
+    return values
 
 
 def parse_params(texts: Iterable[str], base: Scenario | dict[str, Any]) -> list[SweepParam]:
@@ -222,13 +261,20 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
     summary's scalars, ``latency_mean_s`` of the done jobs, and the economics verdict's costs
     (with the point's ``launch_price_usd_per_kg`` if it sets one).
     """
+    from orbitsim.model.overrides import with_override
     from orbitsim.sim.run import simulate
 
-    fields = {k: v for k, v in values.items() if k not in ECONOMICS_PARAMS}
+    fields = {k: v for k, v in values.items()
+              if k not in ECONOMICS_PARAMS and not k.startswith(HARDWARE_PREFIX)}
     data = dict(base)
     if hours is not None:
         data["hours"] = hours
-    scenario = Scenario.model_validate(data | fields)
+    data.update(fields)
+    for key, value in values.items():
+        if key.startswith(HARDWARE_PREFIX):
+            data["hardware"] = with_override(data.get("hardware"),
+                                             key.removeprefix(HARDWARE_PREFIX), value)
+    scenario = Scenario.model_validate(data)
     run = simulate(scenario, workers=1, reuse_geometry=True)
     row: dict[str, Any] = {ID_COLUMN: point_id(values), **values}
     for key, value in run.summary.items():

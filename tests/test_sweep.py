@@ -128,6 +128,9 @@ def test_cli_sweep_writes_dataset_figures_and_html(tmp_path, capsys):
     ("policy", "expected NAME="),
     ("workload=no-such-workload", "workload"),
     ("policy=fifo,no-such-policy", "unknown policy"),
+    ("hardware.battery.capacity_wh=100,-5", "hardware.battery.capacity_wh"),
+    ("hardware.battery.capcity_wh=100", "no such hardware field"),
+    ("hardware.accelerators=many", "expected a number"),
 ])
 def test_bad_param_exits_2_with_one_line(param, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -220,3 +223,28 @@ def test_unreachable_scheduler_leaves_nothing_behind(base, params, tmp_path, mon
     with pytest.raises(InputError, match="cannot connect"):
         run_sweep(base, params, out, hours=HOURS, scheduler="tcp://127.0.0.1:8799")
     assert list(out.iterdir()) == []
+
+def test_hardware_sweep_runs_and_its_points_differ(tmp_path):
+    """`--param hardware.battery.capacity_wh=...` over the eclipse-bound stress scenario: a
+    bigger battery holds the load through more of each eclipse."""
+    out = tmp_path / "battery"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "stress-eclipse", "--param", "hardware.battery.capacity_wh=150,400",
+              "--hours", "3", "--metric", "power_limited_s", "--out", str(out)])
+    assert exit_info.value.code == 0
+    table = pd.read_parquet(out / "sweep.parquet").set_index("hardware.battery.capacity_wh")
+    assert list(table.index) == [150.0, 400.0]
+    small, large = table.loc[150.0], table.loc[400.0]
+    assert small["power_limited_s"] > large["power_limited_s"] > 0
+    assert small["jobs_total"] == large["jobs_total"]  # the same jobs: only the battery moved
+    png = out / "power_limited_s_vs_hardware.battery.capacity_wh.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hardware_param_values_take_the_field_type(base):
+    assert parse_param("hardware.accelerators=32,64", base).values == (32, 64)
+    assert parse_param("hardware.battery.capacity_wh=1e5:3e5:1e5", base).values == (
+        100000.0, 200000.0, 300000.0)
+    assert parse_param("hardware.solar.tracking=false", base).values == (False,)
+    assert parse_param("hardware.accelerator=h200", base).values == ("h200",)
+

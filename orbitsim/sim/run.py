@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +13,7 @@ from orbitsim import resources
 from orbitsim.errors import InputError
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
-from orbitsim.model.hardware import load_node
-from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
@@ -89,11 +89,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
             raise InputError(f"must be positive, got {scenario.hours}", field="hours")
     report = progress or (lambda stage, fraction: None)
     constellation = load_constellation(scenario.path_of(scenario.constellation))
-    hardware_name = scenario.hardware or constellation.hardware
-    if not hardware_name:
-        raise InputError("neither the scenario nor the constellation names a node hardware",
-                         field="hardware")
-    hardware = load_node(scenario.path_of(hardware_name))
+    hardware = node_hardware(scenario, default=constellation.hardware)
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
     policy_object = resolve_policy(scenario.policy, base_dir=scenario.base_dir,
@@ -111,7 +107,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               station_outages=scenario.station_outages)
 
     if reuse_geometry:
-        key = (scenario.path_of(scenario.constellation), hardware_name,
+        key = (scenario.path_of(scenario.constellation),
+               json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
                scenario.fail_nodes, scenario.station_outages)
