@@ -17,7 +17,7 @@ import pytest
 from orbitsim.errors import InputError
 from orbitsim.model.scenario import Scenario
 from orbitsim.policies import JobRequest, NodeView, Policy, policy_names, register_policy, registry
-from orbitsim.policies.estimate import awaiting_upload, backlog_jobs, compute_end_s, ready_s
+from orbitsim.policies.estimate import awaiting_upload, compute_end_s, ready_s
 from orbitsim.sim.run import RunResult, simulate
 
 DATA = Path(__file__).parent / "data" / "policies"
@@ -123,7 +123,9 @@ def test_greedy_earliest_finish_lowers_mean_latency(run):
     latency_fifo = mean_until_s(fifo.jobs, "arrival_s", "finish_s", horizon_s)
     latency_greedy = mean_until_s(greedy.jobs, "arrival_s", "finish_s", horizon_s)
     assert greedy.summary["jobs_done"] > fifo.summary["jobs_done"]
-    assert latency_greedy < 0.6 * latency_fifo  # measured: 0.27-0.32 over seeds 1-6
+    # Measured against the fair fifo (first node that can start the job soonest): 0.60-0.77
+    # over seeds 1-6 (0.27-0.32 against the old fifo that piled every job onto node 0).
+    assert latency_greedy < 0.85 * latency_fifo
 
 
 def test_contact_aware_shortens_the_wait_from_compute_end_to_download_end(run):
@@ -135,7 +137,7 @@ def test_contact_aware_shortens_the_wait_from_compute_end_to_download_end(run):
         jobs = result.jobs[result.jobs["tenant"] == "anyone"]
         return mean_until_s(jobs, "compute_end_s", "finish_s", horizon_s)
 
-    assert wait_s(contact) < 0.5 * wait_s(fifo)  # measured: 0.13-0.30 over seeds 1-6
+    assert wait_s(contact) < 0.5 * wait_s(fifo)  # measured: 0.14-0.31 over seeds 1-6 (fair fifo)
 
 
 def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
@@ -152,7 +154,8 @@ def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
     kz_jobs = sovereign.jobs.loc[sovereign.jobs["tenant"] == "kz-only", "job_id"]
     kz_stations = transfers.loc[transfers["job_id"].isin(kz_jobs), "station"]
     assert len(kz_stations) > 0 and kz_stations.isin(["Astana AI cluster", "Alatau City"]).all()
-    assert latency_s(sovereign) < 0.6 * latency_s(fifo)  # measured: 0.29-0.44 over seeds 1-6
+    # Measured against the fair fifo: 0.59-0.90 over seeds 1-6 (0.75 with this seed).
+    assert latency_s(sovereign) < 0.95 * latency_s(fifo)
 
 
 # --- user policies ---
@@ -220,12 +223,13 @@ def test_a_position_out_of_range_is_a_value_error(position, scratch_registry):
 
 
 def fake_view(now_s: float, free: list[int], queued: list[int],
-              throughput_flops: float = 1e15) -> NodeView:
+              throughput_flops: float = 1e15, free_at_s: list[float] | None = None) -> NodeView:
     """Three candidates (nodes 4, 5, 6) whose ISL groups next reach a station at 100 s, 200 s
     and 300 s past ``after``, and at ``after`` itself once ``after`` >= 1000 s."""
     index = np.array([4, 5, 6])
     arrays = {"free_accelerators": np.array(free), "queued_jobs": np.array(queued),
-              "throughput_flops": np.full(3, throughput_flops)}
+              "throughput_flops": np.full(3, throughput_flops),
+              "free_at_s": np.array(free_at_s if free_at_s is not None else [now_s] * 3)}
 
     def next_contact(nodes: np.ndarray, after_s: float, only_allowed: bool) -> np.ndarray:
         if after_s >= 1000.0:
@@ -253,16 +257,19 @@ def test_view_contact_times_take_one_time_per_candidate():
 
 
 def test_estimates_count_the_upload_and_the_backlog():
-    view = fake_view(10.0, free=[1, 0, 1], queued=[0, 0, 2])
+    view = fake_view(10.0, free=[1, 0, 1], queued=[0, 0, 2], free_at_s=[10.0, 400.0, 250.0])
     request = job()  # 1e17 FLOP at 1e15 x 0.5: 200 s of compute
     assert awaiting_upload(request, view)  # placed at its arrival, input still on the ground
     assert not awaiting_upload(job(kind="eo-processing"), view)  # data born on board
     assert not awaiting_upload(job(input_bytes=0.0), view)
     np.testing.assert_allclose(ready_s(request, view), [110.5, 210.5, 310.5])
-    np.testing.assert_array_equal(backlog_jobs(request, view), [0, 1, 2])
-    np.testing.assert_allclose(compute_end_s(request, view, 0.0), [200.0, 400.0, 600.0])
-    # A job wider than any candidate's free accelerators penalises none of them for it.
-    np.testing.assert_array_equal(backlog_jobs(job(accelerators=8), view), [0, 1, 2])
+    # Compute starts when the input is there and the node has the accelerators, whichever
+    # comes later.
+    np.testing.assert_allclose(compute_end_s(request, view, 0.0), [210.0, 600.0, 450.0])
+    np.testing.assert_allclose(compute_end_s(request, view, ready_s(request, view)),
+                               [310.5, 600.0, 510.5])
+    with pytest.raises(AttributeError, match="outlook"):
+        view.compute_end_s(0.0)
 
 
 def test_first_fit_places_exactly_as_choosing_position_zero_from_the_view(scratch_registry):

@@ -194,6 +194,16 @@ class NodePhysics:
             record) else None
         self._log(0.0)
 
+    def clone(self) -> NodePhysics:
+        """A detached copy of the node now, for looking ahead: the same inputs (shared: they
+        never change), its own state and totals, and no history or event lists."""
+        other = NodePhysics.__new__(NodePhysics)
+        for name in NodePhysics.__slots__:
+            setattr(other, name, getattr(self, name))
+        other._record, other._history = False, None
+        other.deficit_events_s, other.throttle_events_s, other.limit_reached_s = [], [], []
+        return other
+
     # --- geometry of the horizon ----------------------------------------------------------------
 
     @property

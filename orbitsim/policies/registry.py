@@ -13,7 +13,7 @@ from orbitsim.policies.base import Policy
 
 _REGISTRY: dict[str, type[Policy]] = {}
 _BUILTIN_MODULES = ("fifo", "round_robin", "greedy_earliest_finish", "energy_aware",
-                    "thermal_aware", "contact_aware", "sovereignty_aware")
+                    "thermal_aware", "contact_aware", "sovereignty_aware", "look_ahead")
 
 
 def register_policy(name: str):

@@ -72,6 +72,19 @@ def summarise(result: SimResult) -> dict:
             "latency_p95_s": _percentile(finished, 95),
         }
     summary["by_kind"] = by_kind
+    by_tenant = {}
+    for tenant, group in jobs.groupby("tenant"):
+        finished = group[group["status"] == "done"]["latency_s"]
+        by_tenant[tenant] = {
+            "total": int(len(group)), "done": int(len(finished)),
+            "bound": tenant in result.bound_tenants,
+            "latency_p50_s": _percentile(finished, 50),
+            "latency_p95_s": _percentile(finished, 95),
+        }
+    summary["by_tenant"] = by_tenant
+    # Tenants bound to a jurisdiction: what sovereignty costs them in latency.
+    bound = done["tenant"].isin(result.bound_tenants)
+    summary["latency_p95_bound_s"] = _percentile(done.loc[bound, "latency_s"], 95)
     summary["pending_by_stage"] = {str(k): int(v) for k, v in
                                    jobs[status == "pending"]["stage"].value_counts().items()}
     summary["failed_by_reason"] = {str(k): int(v) for k, v in
