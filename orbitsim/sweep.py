@@ -507,8 +507,81 @@ def axis_label(name: str) -> str:
     return name
 
 
-def plot_metric(table, param: str, metric: str, path: Path) -> Path:
-    """PNG of ``metric`` against ``param``: every point, and the mean over the other axes."""
+#: Most series a sweep plot draws (one per value of the other axes); beyond, their mean.
+MAX_SERIES = 8
+
+
+def _mean_ci(values) -> tuple[float, float, int]:
+    """Mean, half-width of its 95 % t-interval (NaN for one value) and count of the finite
+    values."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = values.size
+    if n == 0:
+        return math.nan, math.nan, 0
+    half = t95(n - 1) * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return float(values.mean()), half, n
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a sweep plot: its label (the values of the other axes), the x values, the
+    means and the half-widths of their 95 % intervals (NaN where there is nothing to average)."""
+
+    label: str
+    x: tuple
+    mean: tuple[float, ...]
+    ci95: tuple[float, ...]
+
+
+def metric_series(table, param: str, metric: str,
+                  others: Iterable[str] = ()) -> tuple[list[Series], list[str]]:
+    """The series :func:`plot_metric` draws and the notes of its title: one series per
+    combination of the values of the other swept axes but ``seed`` (their mean when there are
+    more than :data:`MAX_SERIES`), each x value the mean over what is left (the seeds)."""
+    others = [name for name in others if name != param and name in table.columns]
+    series_axes = [name for name in others if name != "seed"]
+    frame = table[[param, metric, *others]]
+    combos = (list(dict.fromkeys(map(tuple, frame[series_axes].itertuples(index=False))))
+              if series_axes else [()])
+    averaged = []
+    if len(combos) > MAX_SERIES:  # too many lines to read: their mean
+        averaged, series_axes, combos = series_axes, [], [()]
+    x_values = sorted(frame[param].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    out = []
+    for combo in combos:
+        rows = frame
+        for name, value in zip(series_axes, combo):
+            rows = rows[rows[name] == value]
+        xs, means, halves = [], [], []
+        for value in x_values:
+            mean, half, n = _mean_ci(rows.loc[rows[param] == value, metric])
+            if n:
+                xs.append(value)
+                means.append(mean)
+                halves.append(half)
+        label = ", ".join(f"{name} = {value}" for name, value in zip(series_axes, combo))
+        out.append(Series(label, tuple(xs), tuple(means), tuple(halves)))
+    notes = []
+    if series_axes:
+        notes.append(f"one series per {', '.join(series_axes)}")
+    if "seed" in others:
+        notes.append(f"mean and 95 % CI over {frame['seed'].nunique()} seeds")
+    if averaged:
+        notes.append(f"mean and 95 % CI over {', '.join(averaged)}")
+    if not notes:
+        notes.append(f"{len(frame)} points")
+    return out, notes
+
+
+def plot_metric(table, param: str, metric: str, path: Path,
+                others: Iterable[str] = ()) -> Path:
+    """PNG of ``metric`` against ``param``: the series of :func:`metric_series`, each point
+    with its 95 % interval where it is a mean. A numeric axis joins its points; seeds and
+    other categories are placed side by side, never joined. Titles wrap and the figure is
+    cropped to what it draws, so that nothing is clipped."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -516,29 +589,36 @@ def plot_metric(table, param: str, metric: str, path: Path) -> Path:
 
     from orbitsim.io import atomic_path
 
-    frame = table[[param, metric]].copy()
-    numeric = (frame[param].dtype.kind in "if")
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
-    means = frame.groupby(param, sort=True)[metric].mean()
-    if numeric:
-        ax.scatter(frame[param], frame[metric], s=18, alpha=0.6, label="points")
-        ax.plot(means.index, means.to_numpy(), marker="o", color="C1", label="mean")
-    else:
-        labels = [str(v) for v in means.index]
-        position = {value: i for i, value in enumerate(means.index)}
-        ax.scatter(frame[param].map(position), frame[metric], s=18, alpha=0.6, label="points")
-        ax.scatter(range(len(labels)), means.to_numpy(), marker="D", s=40, color="C1",
-                   label="mean")
-        ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0)
-        ax.set_xlim(-0.5, len(labels) - 0.5)
-    ax.set_xlabel(axis_label(param))
-    ax.set_ylabel(axis_label(metric))
-    ax.set_title(f"{metric} against {param} ({len(frame)} points)")
+    series, notes = metric_series(table, param, metric, others)
+    numeric = table[param].dtype.kind in "if" and param != "seed"
+    x_values = sorted(table[param].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    position = {value: i for i, value in enumerate(x_values)}
+    fig, ax = plt.subplots(figsize=(8.0, 5.0), dpi=100)
+    width = 0.6 / max(len(series), 1)
+    for k, line in enumerate(series):
+        offset = (k - (len(series) - 1) / 2) * width
+        xs = list(line.x) if numeric else [position[v] + offset for v in line.x]
+        errors = np.nan_to_num(np.asarray(line.ci95, dtype=float))
+        ax.errorbar(xs, line.mean, yerr=errors if np.any(errors) else None,
+                    fmt="o-" if numeric else "o", capsize=3, markersize=5,
+                    label=line.label or None, color=f"C{k % 10}")
+    if not numeric:
+        labels = [str(v) for v in x_values]
+        tilt = len(labels) > 4 or max(map(len, labels), default=0) > 10
+        ax.set_xticks(range(len(labels)), labels, rotation=30 if tilt else 0,
+                      ha="right" if tilt else "center")
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_xlabel(textwrap.fill(axis_label(param), 60))
+    ax.set_ylabel(textwrap.fill(axis_label(metric), 40))
+    ax.set_title(f"{metric} against {param}\n" + textwrap.fill("; ".join(notes), 70),
+                 fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    if any(line.label for line in series):
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0.0)
     fig.tight_layout()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
+        fig.savefig(tmp, format="png", metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -582,7 +662,9 @@ def write_figures(result: SweepResult, params: list[SweepParam], metric: str,
                    and c not in {p.name for p in params}]
         raise InputError(f"unknown metric {metric!r} (the results are kept); expected one of: "
                          f"{', '.join(numeric)}", field="metric")
-    pngs = [plot_metric(table, p.name, metric, result.out / f"{metric}_vs_{p.name}.png")
+    names = [p.name for p in params]
+    pngs = [plot_metric(table, p.name, metric, result.out / f"{metric}_vs_{p.name}.png",
+                        others=names)
             for p in params]
     html_path = write_summary_html(table, params, metric, pngs, result.out / "summary.html",
                                    title=title)
