@@ -161,7 +161,7 @@ class Simulation:
         self.faults_destroy_jobs = faults_destroy_jobs
         hardware = inputs.hardware
         self.n_acc = hardware.accelerators
-        peak_acc = hardware.accelerator.dense_flops("bf16")
+        peak_acc = self._peak_acc = hardware.accelerator.dense_flops("bf16")
         p_acc = hardware.accelerator.power_limit_w
         n = inputs.n_nodes
         self.group_of_node = inputs.group_of_node
@@ -270,11 +270,6 @@ class Simulation:
         self.group = [-1] * n
         self.ready = list(nan)
         self._bound = [False] * n  # in its group's waiting counts
-        # Work of each job at full speed, accelerator-seconds (the backlog estimates).
-        peak = self.inputs.hardware.accelerator.dense_flops("bf16")
-        self.job_full_acc_s = (jobs["work_flop"].to_numpy(dtype=float)
-                               / (peak * np.maximum(jobs["mfu"].to_numpy(dtype=float), 1e-12))
-                               ).tolist()
         self._running: dict[int, list[tuple[NodeAgent, RunningJob]]] = {}
 
     # --- policies ----------------------------------------------------------------------------
@@ -378,7 +373,9 @@ class Simulation:
         need, acc = self._member_sizes(j)[0], max(self.job_acc[j], 1)
         spare = np.subtract(self.free_in_group, self.waiting_acc) >= acc
         group_of_node, free_acc = self.group_of_node, self.free_acc
-        if k == 1:
+        if k == 1 and spare.all():  # the usual case: every group has room beyond its waiting
+            candidates = self._search(self._all_nodes, lambda block: free_acc[block] >= need)
+        elif k == 1:
             candidates = self._search(
                 self._all_nodes,
                 lambda block: (free_acc[block] >= need) & spare[group_of_node[block]])
@@ -407,7 +404,7 @@ class Simulation:
             self._bound[j] = True
             self.waiting[g] += 1
             self.waiting_acc[g] += max(self.job_acc[j], 1)
-            self.waiting_acc_s[g] += self.job_full_acc_s[j]
+            self.waiting_acc_s[g] += self._full_speed_acc_s(j)
 
     def _unbind(self, j: int) -> None:
         """Job ``j`` started (or failed): no longer waiting in its group."""
@@ -416,8 +413,12 @@ class Simulation:
             g = self.group[j]
             self.waiting[g] -= 1
             self.waiting_acc[g] -= max(self.job_acc[j], 1)
-            self.waiting_acc_s[g] = (self.waiting_acc_s[g] - self.job_full_acc_s[j]
+            self.waiting_acc_s[g] = (self.waiting_acc_s[g] - self._full_speed_acc_s(j)
                                      if self.waiting[g] else 0.0)
+
+    def _full_speed_acc_s(self, j: int) -> float:
+        """Job ``j``'s work at full speed, accelerator-seconds (the backlog estimates)."""
+        return self.job_work[j] / (self._peak_acc * max(self.job_mfu[j], 1e-12))
 
     def _no_room_reason(self, j: int) -> str:
         k = self.job_nodes[j]
