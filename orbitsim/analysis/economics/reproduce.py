@@ -96,6 +96,32 @@ class Reproduction:
     assumptions: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def to_markdown(self) -> str:
+        """The bridge as a Markdown table (README): published, reproduced, each step,
+        orbitsim's."""
+        key = "orbit_usd" if self.unit == "usd" else "usd_per_kw_year"
+        if self.unit == "usd":
+            def money(v):
+                return f"${v / 1e6:,.2f}M"
+        else:
+            def money(v):
+                return f"${v:,.0f}/kW/yr"
+        column = "orbit" if self.unit == "usd" else "launched power"
+        lines = [f"| step | {column} |", "|---|---:|",
+                 f"| published | {money(self.published[key])} |",
+                 f"| reproduced from the paper's assumptions | {money(self.reproduced[key])} |"]
+        lines += [f"| {s.step} | {'+' if s.delta >= 0 else '-'}{money(abs(s.delta))} |"
+                  for s in self.bridge]
+        lines.append(f"| **orbitsim** | **{money(self.orbitsim[key])}** |")
+        if self.unit == "usd":
+            lines += ["", "| step | ground |", "|---|---:|",
+                      f"| published | {money(self.published['ground_usd'])} |",
+                      f"| reproduced | {money(self.reproduced['ground_usd'])} |"]
+            lines += [f"| {s.step} | {'+' if s.delta >= 0 else '-'}{money(abs(s.delta))} |"
+                      for s in self.ground_bridge]
+            lines.append(f"| **orbitsim** | **{money(self.orbitsim['ground_usd'])}** |")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         key = f"delta_{self.unit}"
         return {
@@ -249,8 +275,8 @@ def reproduce_starcloud(hardware: NodeHardware, economics: Economics, *, sunlit_
          f"bus ({100 * system['bus_fraction']:.1f} % of IT power)",
          {"degradation_per_year": system["degradation_per_year"],
           "sunlit_fraction": sunlit_fraction, "bus_fraction": system["bus_fraction"]}),
-        (f"radiators and battery of {hardware.name} built at ${make.radiator:,.0f}/kg and "
-         f"${make.battery:,.0f}/kg",
+        (f"radiators and battery of {hardware.name} built (radiator ${make.radiator:,.0f}/kg, "
+         f"battery ${make.battery:,.0f}/kg)",
          {"radiator_kg_per_w": system["radiator_kg_per_w"], "radiator_usd_per_kg": make.radiator,
           "battery_kg_per_w": system["battery_kg_per_w"], "battery_usd_per_kg": make.battery}),
         (f"shielding of {hardware.name}: {system['shielding_kg_per_kw']:.2f} kg/kW built at "

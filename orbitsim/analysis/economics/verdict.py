@@ -73,6 +73,11 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
 
 
+def _plain(value: float) -> str:
+    """A number for a table: thousands separated, small numbers to 3 significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _percent(value: float) -> str:
     return f"{100 * value:.0f} %"
 
@@ -200,6 +205,39 @@ class Verdict:
         return pd.DataFrame([{"name": p.name, "label": p.label, "unit": p.unit, "side": p.side,
                               "mode": p.mode, "low": p.low, "high": p.high, "source": p.source,
                               "note": p.note} for p in self.params.values()])
+
+    def to_markdown(self) -> str:
+        """The headline figures and the best-case ladder as Markdown (README)."""
+        mc = self.monte_carlo
+        crossings = "; ".join(
+            f"{name}: {t.crossover_year or 'none by ' + str(t.years[-1])} "
+            f"({100 * t.p_crossover:.0f} % of draws cross)" for name, t in self.timeline.items())
+        lines = [
+            "| | orbit | ground |", "|---|---:|---:|",
+            f"| $ per delivered accelerator-hour, both at {100 * self.utilisation:.1f} % "
+            f"(this run) | {_usd(self.orbit_usd_per_accelerator_hour)} | "
+            f"{_usd(self.ground_usd_per_accelerator_hour_same_utilisation)} |",
+            f"| 5-95 % over {mc.draws:,} draws | {_usd(mc.percentile('orbit', 5))}-"
+            f"{_usd(mc.percentile('orbit', 95))} | {_usd(mc.percentile('ground', 5))}-"
+            f"{_usd(mc.percentile('ground', 95))} |",
+            f"| both at the ground's own {100 * self.ground_utilisation:.0f} % | "
+            f"{_usd(self.orbit_at_ground_utilisation_usd)} | "
+            f"{_usd(self.ground_usd_per_accelerator_hour_own_utilisation)} |",
+            "",
+            f"Ratio at equal utilisation {self.ratio_same_utilisation:.2f}; probability that "
+            f"orbit is cheaper {100 * mc.p_orbit_cheaper:.1f} %; break-even launch price "
+            + (f"{_usd(self.break_even_launch_usd_per_kg)}/kg"
+               if math.isfinite(self.break_even_launch_usd_per_kg) else "none")
+            + f"; crossover year: {crossings}.",
+            "", "| what it would take (cumulative) | orbit | ground | orbit / ground |",
+            "|---|---:|---:|---:|"]
+        lines += [f"| {r.step} | {_usd(r.orbit_usd)} | {_usd(r.ground_usd)} | {r.ratio:.2f} |"
+                  for r in self.ladder]
+        lines += ["", "| input (rank correlation with orbit / ground) | range | rho |",
+                  "|---|---|---:|"]
+        lines += [f"| {r.label} | {_plain(r.low)}-{_plain(r.high)} {r.unit} | "
+                  f"{r.rank_correlation:+.2f} |" for r in mc.tornado[:6]]
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """``summary.json["verdict"]`` (module docstring)."""
