@@ -290,18 +290,21 @@ class Router:
         sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
         targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
         dist, pred = self.shortest(t, sources)
-        row = np.broadcast_to(np.arange(len(sources))[:, None], (len(sources), len(targets)))
-        origin = np.broadcast_to(sources[:, None], row.shape)
-        current = np.broadcast_to(targets[None, :], row.shape).copy()
-        count = np.zeros(row.shape, dtype=np.int64)
-        active = np.isfinite(dist[:, targets]) & (current != origin)
-        for _ in range(self.n_nodes):
-            if not active.any():
-                break
-            current[active] = pred[row[active], current[active]]
-            count[active] += 1
-            active &= current != origin
-        return np.where(np.isfinite(dist[:, targets]), count, -1)
+        reached = np.isfinite(dist[:, targets])
+        shape = reached.shape
+        # Flat chains still being walked: their row, current node, source and cell.
+        row = np.repeat(np.arange(len(sources)), len(targets))
+        current = np.tile(targets, len(sources))
+        origin = sources[row]
+        cell = np.flatnonzero(reached.ravel() & (current != origin))
+        row, current, origin = row[cell], current[cell], origin[cell]
+        count = np.zeros(reached.size, dtype=np.int64)
+        while len(cell):
+            current = pred[row, current]
+            count[cell] += 1
+            going = current != origin
+            row, current, origin, cell = row[going], current[going], origin[going], cell[going]
+        return np.where(reached, count.reshape(shape), -1)
 
     def path(self, t: int, source: int, target: int) -> list[int]:
         """Nodes of the shortest path from ``source`` to ``target`` (both included) at step
