@@ -188,6 +188,10 @@ def test_cross_plane_links_switch_off_above_a_latitude(small_shell_geometry):
     np.testing.assert_array_equal(cut.up(), expected)
     assert (full.up() & cross[:, None] & off).any()  # the cut removed something
     np.testing.assert_array_equal(cut.up()[~cross], full.up()[~cross])  # in-plane untouched
+    # From raw positions the latitudes come from orbitsim's geodetic kernel: same links.
+    raw = laser_mesh(geometry.r_ecef_km, mesh_topology(geometry.constellation),
+                     cross_plane_max_lat_deg=30.0)
+    np.testing.assert_array_equal(raw.up(), cut.up())
 
 
 def test_inter_group_links_join_the_nearest_satellite_of_the_other_shell():

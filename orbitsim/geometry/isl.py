@@ -37,13 +37,16 @@ from orbitsim.constants import EARTH_RADIUS_KM
 from orbitsim.geometry.propagate import Geometry
 from orbitsim.kernels.geodetic import ecef_to_geodetic
 from orbitsim.kernels.linkbudget import SPEED_OF_LIGHT_M_S, laser_isl_rate_bps
-from orbitsim.kernels.visibility import segment_min_radius_km
+from orbitsim.kernels.visibility import segment_clear_components
 from orbitsim.model.constellation import Constellation
 
 #: Default grazing altitude: the link's closest approach must stay above the mesosphere (km).
 DEFAULT_GRAZING_ALTITUDE_KM = 80.0
 #: Nominal laser ISL rate (Starlink, ~100 Gbit/s a link; SpaceX statements, 2024).
 DEFAULT_LASER_RATE_BPS = 100e9
+#: Link-step (or satellite-point-step) samples per block of :func:`isl_links`,
+#: :func:`laser_mesh` and the ground links: bounds the temporaries (2 MB per float array).
+MESH_BLOCK_POINTS = 262_144
 
 
 def plus_grid(planes: int, per_plane: int, *, phasing: int = 0, offset: int = 0,
@@ -228,12 +231,14 @@ def isl_links(
     clear_radius_km = EARTH_RADIUS_KM + grazing_altitude_km
     visible = np.zeros((len(links), n_times), dtype=bool)
     range_km = np.full((len(links), n_times), np.nan)
-    for lo in range(0, len(links), block):  # blocks of links bound the (block, n_times, 3) temps
-        a = r[links[lo:lo + block, 0]]
-        b = r[links[lo:lo + block, 1]]
-        d = b - a
-        range_km[lo:lo + block] = np.sqrt(np.einsum("ijk,ijk->ij", d, d))
-        visible[lo:lo + block] = segment_min_radius_km(a, b) > clear_radius_km
+    x, y, z = (np.ascontiguousarray(r[..., k]) for k in range(3))  # (n_sats, n_times) each
+    block = max(1, min(block, MESH_BLOCK_POINTS // max(n_times, 1)))
+    for lo in range(0, len(links), block):  # blocks of links bound the (block, n_times) temps
+        a, b = links[lo:lo + block, 0], links[lo:lo + block, 1]
+        clear, length_sq = segment_clear_components(x[a], y[a], z[a], x[b], y[b], z[b],
+                                                    clear_radius_km)
+        visible[lo:lo + block] = clear
+        range_km[lo:lo + block] = np.sqrt(length_sq)
     if max_range_km is not None:
         visible &= range_km <= max_range_km
     rate = np.where(visible, laser_isl_rate_bps(range_km, nominal_rate_bps=nominal_rate_bps,
@@ -251,8 +256,6 @@ LINK_KINDS = ("in-plane", "cross-plane", "seam", "neighbour", "inter-group")
 IN_PLANE, CROSS_PLANE, SEAM, NEIGHBOUR, INTER_GROUP = range(len(LINK_KINDS))
 #: Links of each satellite of a shell that is not a Walker shell (nearest neighbours).
 DEFAULT_NEAREST_K = 4
-#: Link-time samples per block of :func:`laser_mesh` and ground links (bounds the temporaries).
-MESH_BLOCK_POINTS = 2_000_000
 _C_KM_S = SPEED_OF_LIGHT_M_S / 1000.0
 
 
@@ -456,14 +459,14 @@ def laser_mesh(
     constellation, its latitudes are used) or positions ``(n_sats, n_times, 3)`` km in an
     Earth-centred frame (then ``topology`` is required: a :class:`Topology` or an
     ``(n_links, 2)`` array). At each step a link is up when its segment clears the Earth by
-    ``grazing_altitude_km`` and, if given, its range is within ``max_range_km``
-    (:func:`isl_links`); cross-plane and seam links are also down while either end's geodetic
+    ``grazing_altitude_km`` and, if given, its range is within ``max_range_km`` (the test of
+    :func:`isl_links`); cross-plane and seam links are also down while either end's geodetic
     latitude exceeds ``cross_plane_max_lat_deg`` in absolute value (as Iridium's are, where
     adjacent planes converge). With ``inter_group_range_km`` each satellite also links, at each
     step, to its ``inter_group_k`` nearest satellites of every other group (shell) within that
     range and Earth-clear (scipy's k-d tree; a satellite may end up with more such links, chosen
-    by the others). Vectorised over (links, steps) in blocks; the inter-group search loops over
-    steps and groups.
+    by the others). Vectorised over (steps, links) in blocks of :data:`MESH_BLOCK_POINTS`; the
+    inter-group search loops over steps and groups.
     """
     if isinstance(source, Geometry):
         r = source.r_ecef_km
@@ -495,20 +498,29 @@ def laser_mesh(
     cross = np.flatnonzero((kind == CROSS_PLANE) | (kind == SEAM))
     if cross_plane_max_lat_deg is not None and len(cross) and lat_deg is None:
         lat_deg = ecef_to_geodetic(r)[0]
+    # Time-major coordinates, (n_times, n_sats) each: a block of steps gathers the links' ends
+    # as (steps, links) arrays, whose nonzero entries come out sorted by step, then link.
+    x, y, z = (np.ascontiguousarray(r[..., k].T) for k in range(3))
+    a, b = links[:, 0], links[:, 1]
+    if cross_plane_max_lat_deg is not None and len(cross):
+        polar_t = np.abs(np.asarray(lat_deg, dtype=float).T) > cross_plane_max_lat_deg
     steps, link_ids, ranges = [], [], []
     block = max(1, MESH_BLOCK_POINTS // max(len(links), 1))
     for t0 in range(0, n_times, block):
         t1 = min(t0 + block, n_times)
-        state = isl_links(r[:, t0:t1], links, grazing_altitude_km=grazing_altitude_km,
-                          max_range_km=max_range_km)
-        up = state.visible
+        xs, ys, zs = x[t0:t1], y[t0:t1], z[t0:t1]
+        up, length_sq = segment_clear_components(
+            xs[:, a], ys[:, a], zs[:, a], xs[:, b], ys[:, b], zs[:, b],
+            EARTH_RADIUS_KM + grazing_altitude_km)
+        if max_range_km is not None:
+            up &= length_sq <= float(max_range_km) ** 2
         if cross_plane_max_lat_deg is not None and len(cross):
-            polar = np.abs(np.asarray(lat_deg)[:, t0:t1]) > cross_plane_max_lat_deg
-            up[cross] &= ~(polar[links[cross, 0]] | polar[links[cross, 1]])
-        t_local, link = np.nonzero(up.T)
+            polar = polar_t[t0:t1]
+            up[:, cross] &= ~(polar[:, a[cross]] | polar[:, b[cross]])
+        t_local, link = np.nonzero(up)
         steps.append(t_local + t0)
         link_ids.append(link)
-        ranges.append(state.range_km[link, t_local])
+        ranges.append(np.sqrt(length_sq[t_local, link]))
     n_groups = len(np.unique(topology.group))
     if inter_group_range_km is not None and n_groups > 1:
         extra_t, extra_pairs, extra_range = _inter_group_edges(
@@ -527,8 +539,9 @@ def laser_mesh(
     step = np.concatenate(steps).astype(np.int64)
     link = np.concatenate(link_ids).astype(np.int64)
     range_km = np.concatenate(ranges)
-    order = np.lexsort((link, step))
-    step, link, range_km = step[order], link[order], range_km[order]
+    if len(kind) > len(topology.kind):  # inter-group edges were appended after every step
+        order = np.lexsort((link, step))
+        step, link, range_km = step[order], link[order], range_km[order]
     offsets = np.searchsorted(step, np.arange(n_times + 1))
     return Mesh(n_sats=n_sats, seconds=seconds, links=links, kind=kind, offsets=offsets,
                 link=link, range_km=range_km, nominal_rate_bps=nominal_rate_bps,
@@ -569,7 +582,5 @@ def _inter_group_edges(r: np.ndarray, group: np.ndarray, range_km: float, k: int
         return np.zeros(0, dtype=np.int64), np.zeros((0, 2), dtype=np.int64), np.zeros(0)
     steps, pairs = np.concatenate(steps), np.concatenate(pairs)
     a, b = r[pairs[:, 0], steps], r[pairs[:, 1], steps]
-    d = b - a
-    distance = np.sqrt(np.einsum("ij,ij->i", d, d))
-    keep = segment_min_radius_km(a, b) > clear_radius_km
-    return steps[keep], pairs[keep], distance[keep]
+    keep, length_sq = segment_clear_components(*a.T, *b.T, clear_radius_km)
+    return steps[keep], pairs[keep], np.sqrt(length_sq[keep])
