@@ -4,6 +4,8 @@ own WGS84 positions), the JSON summary, warnings, and one-line errors with exit 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,10 @@ def test_routes_london_new_york_over_starlink_shell1(capsys, tmp_path):
                             "40.7,-74.0", "--hours", "1", "--step", "60", "--out", str(out),
                             "--png", str(png))
     assert code == 0, err
-    assert "RTT min / median / max" in stdout
+    # The README quotes this run: its figures are the ones the command prints.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"RTT min / median / max +│ ([0-9./ ]+ ms)", readme).group(1).strip()
+    assert re.search(r"RTT min / median / max +│ ([0-9./ ]+ ms)", stdout).group(1) == quoted
     table = pd.read_csv(out, keep_default_na=False, na_values={"rtt_ms": [""], "hops": [""]})
     assert list(table.columns[:4]) == ["time_utc", "rtt_ms", "hops", "path"]
     assert len(table) == 61 and table["time_utc"].iloc[-1] == "2026-06-21T01:00:00.000Z"
