@@ -253,7 +253,8 @@ def test_ground_points_from_names_and_coordinates():
     ohio = ground_point("AWS Ohio", "commercial")
     assert ohio.lat_deg == 40.0 and ground_point("aws ohio", "commercial") == ohio
     assert ground_point("AWS Ohio").name == "AWS Ohio"  # every built-in network is searched
-    for spec, field in (("95,0", "from"), ("0,400", "from"), ("Atlantis", "to")):
+    for spec, field in (("95,0", "from"), ("0,400", "from"), ("Atlantis", "to"),
+                        ("1.2.3,4", "to"), ((1, 2, 3), "from"), (("a", 1), "from")):
         with pytest.raises(InputError) as error:
             ground_point(spec, field=field)
         message = str(error.value)

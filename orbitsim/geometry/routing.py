@@ -44,8 +44,8 @@ ROUTE_COLUMNS = ("time_utc", "rtt_ms", "hops", "path", "path_exists", "time_s")
 PATH_SEPARATOR = " > "
 _C_KM_S = SPEED_OF_LIGHT_M_S / 1000.0
 _NO_PREDECESSOR = -9999  # scipy.sparse.csgraph's marker
-_LAT_LON = re.compile(r"^\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*,\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)"
-                      r"\s*$")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_LAT_LON = re.compile(rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s*$")
 
 
 # --- ground endpoints -------------------------------------------------------------------------
@@ -140,9 +140,12 @@ def ground_point(spec, network: str | GroundNetwork | None = None, *,
     if isinstance(spec, Station):
         station = spec
     elif isinstance(spec, Sequence) and not isinstance(spec, str):
-        if len(spec) != 2:
-            raise InputError(f"expected (lat, lon) in degrees, got {spec!r}", field=field)
-        station = _lat_lon_point(float(spec[0]), float(spec[1]), field)
+        try:
+            lat_deg, lon_deg = (float(value) for value in spec)
+        except (TypeError, ValueError):
+            raise InputError(f"expected (lat, lon) in degrees, got {spec!r}",
+                             field=field) from None
+        station = _lat_lon_point(lat_deg, lon_deg, field)
     else:
         text = str(spec).strip()
         match = _LAT_LON.match(text)
