@@ -12,6 +12,7 @@ and what it cost against a data centre on the ground.
 (32, 121)
 """
 
+from orbitsim.api import simulate
 from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.coverage import CoverageResult, coverage
@@ -28,7 +29,7 @@ from orbitsim.model.scenario import Scenario, load_scenario
 from orbitsim.model.timegrid import TimeGrid, time_grid
 from orbitsim.model.workload import Workload, generate_jobs, load_workload
 from orbitsim.policies import Policy, register_policy
-from orbitsim.sim.run import RunResult, simulate
+from orbitsim.sim.run import RunResult
 
 __version__ = "0.1.0"
 

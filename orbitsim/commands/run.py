@@ -43,8 +43,8 @@ def run(
 
     Example: orbitsim run starcloud-demo --out out/demo
     """
+    from orbitsim.api import simulate
     from orbitsim.results import check_out_dir, write_outputs
-    from orbitsim.sim.run import simulate
 
     check_out_dir(out)  # before the simulation, not after it
     console = Console(highlight=False)
