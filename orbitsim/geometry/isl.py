@@ -6,8 +6,9 @@ A link is a pair of satellite indices. Topologies:
 - :func:`plus_grid` — the "+Grid" of Walker shells (Hypatia, Kassing et al. 2020; Bhattacherjee
   & Singla 2019): each satellite links to the two neighbours in its plane and to one satellite
   in each adjacent plane (the same slot; across the seam of a Walker delta shell, the slot
-  shifted by the phasing). 4 links a satellite in a Walker delta shell of 3 planes or more;
-  the edge planes of a Walker star shell have 3 (no links across its counter-rotating seam);
+  shifted by the phasing). 4 links a satellite in a Walker delta shell of 3 planes or more and
+  3 satellites a plane or more; the edge planes of a Walker star shell have 3 (no links across
+  its counter-rotating seam);
 - :func:`nearest_k` — each satellite links to its ``k`` nearest neighbours at one instant (a
   formation cluster such as Suncatcher's 81 satellites within 1 km); the links stay fixed;
 - :func:`mesh_topology` — a whole constellation: +Grid for its Walker shells (optionally
@@ -56,9 +57,10 @@ def plus_grid(planes: int, per_plane: int, *, phasing: int = 0, offset: int = 0,
     Satellites are numbered plane by plane: ``offset + plane·per_plane + slot`` (the order of
     :func:`orbitsim.model.builders.walker_delta`). In-plane links join slot ``s`` to ``s + 1``
     (cyclically); cross-plane links join plane ``p`` slot ``s`` to plane ``p + 1`` slot ``s``.
-    For a Walker delta shell (``wrap_planes=True``) the last plane links back to the first
-    across the seam, where the Walker phasing ``F`` shifts the matching slot to ``s + F``; a
-    Walker star shell has counter-rotating planes at its seam, so pass ``wrap_planes=False``.
+    For a Walker delta shell (``wrap_planes=True``) of 3 planes or more the last plane links
+    back to the first across the seam, where the Walker phasing ``F`` shifts the matching slot
+    to ``s + F``; a Walker star shell has counter-rotating planes at its seam, so pass
+    ``wrap_planes=False``.
     Each undirected link appears once, lower index first.
 
     >>> plus_grid(3, 4).shape  # 12 in-plane + 12 cross-plane links
