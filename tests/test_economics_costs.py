@@ -145,11 +145,15 @@ def test_break_even_launch_price_is_where_the_costs_meet():
 
 
 def test_break_even_utilisation():
+    """Fixed costs spread over the hours, the ground-station service growing with the work:
+    at the break-even utilisation orbit costs what was asked."""
     p = hand_params()
-    full = costs.orbit_usd_per_hour(p, costs.Facts(10, 4, 1.0, 1_000.0))
-    u = costs.break_even_utilisation(p, FACTS, 2 * full)
-    assert u == pytest.approx(0.5)
+    full = costs.orbit_usd_per_hour(p, FACTS.at_utilisation(1.0))
+    for target in (1.3 * full, 2 * full, 5 * full):
+        u = costs.break_even_utilisation(p, FACTS, target)
+        assert costs.orbit_usd_per_hour(p, FACTS.at_utilisation(u)) == pytest.approx(target)
     assert math.isnan(costs.break_even_utilisation(p, FACTS, 0.5 * full))  # above 100 %
+    assert FACTS.at_utilisation(1.0).contact_minutes_per_year == 2 * 1_000.0
 
 
 @settings(max_examples=60, deadline=None)

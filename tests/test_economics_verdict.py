@@ -130,3 +130,15 @@ def test_no_delivered_hours(economics):
     assert data["viable"] is False and data["orbit_usd_per_accelerator_hour"] is None
     assert "no accelerator-hours" in v.text and not math.isnan(
         data["ground_usd_per_accelerator_hour_own_utilisation"])
+
+
+def test_best_case_ladder_only_helps_orbit_after_the_utilisation_rung(economics):
+    """Each rung after the first two moves inputs only towards orbit: the ratio never rises;
+    the last rung is the corner of the ranges most favourable to orbit."""
+    v = evaluate(load_node("starcloud-node"), economics, Facts(32, 64, 0.24, 2.5e6), draws=500)
+    ratios = [r.ratio for r in v.ladder]
+    assert len(ratios) == 5
+    assert ratios[0] == pytest.approx(v.ratio_same_utilisation)
+    assert ratios[2] <= ratios[1] and ratios[3] <= ratios[2] and ratios[4] <= ratios[3]
+    data = v.to_dict()["best_case_ladder"]
+    assert [r["step"] for r in data] == [r.step for r in v.ladder]

@@ -99,7 +99,7 @@ def test_page_holds_every_section_and_the_verdict(written, page):
     from html import escape
 
     assert escape(verdict["text"]) in page
-    for section in ("summary", *PLOTS, "value", "inputs"):
+    for section in ("summary", *PLOTS, "value", "ladder", "inputs"):
         assert f'id="{section}"' in page, section
     for figure in ("delivered accelerator-hours", "latency p50 / p95 / p99",
                    "break-even launch price", "orbit cost per accelerator-hour",

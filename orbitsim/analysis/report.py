@@ -490,6 +490,14 @@ def timeline_table_html(verdict: Verdict) -> str:
                   numeric_from=1)
 
 
+def ladder_table_html(verdict: Verdict) -> str:
+    """The best case for orbit, one rung at a time (:func:`best_case_ladder`)."""
+    rows = [[r.step, _usd(r.orbit_usd), _usd(r.ground_usd), f"{r.ratio:,.2f}"]
+            for r in verdict.ladder]
+    return _table(["assumption (cumulative)", "orbit ($/accelerator-h)",
+                   "ground ($/accelerator-h)", "orbit / ground"], rows)
+
+
 def value_table_html(verdict: Verdict) -> str:
     """Per workload class: its accelerator-hours, the three credits, the effective orbital
     cost against the ground (same utilisation), viability now and crossover by trajectory."""
@@ -621,6 +629,12 @@ def render_html(run, plot_list: Sequence[Plot], *, verdict: Verdict | None,
     for name in ("uncertainty", "tornado"):
         if name in by_name:
             parts.append(_figure_html(by_name[name]))
+    if verdict is not None and verdict.ladder:
+        parts.append('<section id="ladder"><h2>What it would take</h2><p class="sub">The '
+                     "verdict's costs as its assumptions move, one rung at a time, to the end "
+                     "of their ranges that favours orbit. If the last rung still leaves orbit "
+                     "dearer, no combination of the ranges in the files makes it viable.</p>"
+                     f"{ladder_table_html(verdict)}</section>")
     if verdict is not None and "timeline" in by_name:
         parts.append(_with_table(by_name["timeline"], timeline_table_html(verdict)))
     if verdict is not None and verdict.workloads:
@@ -679,5 +693,6 @@ def write_report(run, out: str | Path, *, verdict: Verdict | None = None,
 
 
 __all__ = ["Plot", "bridge_table_html", "cost_table_html", "inputs_table_html",
-           "node_busy_fraction", "paper_plots", "render_html", "report_plots", "summary_groups",
-           "summary_html", "timeline_table_html", "value_table_html", "write_report"]
+           "ladder_table_html", "node_busy_fraction", "paper_plots", "render_html",
+           "report_plots", "summary_groups", "summary_html", "timeline_table_html",
+           "value_table_html", "write_report"]

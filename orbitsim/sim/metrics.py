@@ -50,6 +50,8 @@ def summarise(result: SimResult) -> dict:
         "faults": int(nodes["faults"].sum()),
         "nodes": n_nodes,
         "nodes_failed": int((~nodes["alive"]).sum()),
+        "accelerators_lost": int(nodes["accelerators_lost"].sum())
+        if "accelerators_lost" in nodes else 0,
         "accelerators_per_node": int(result.accelerators_per_node),
         "hours": result.horizon_s / 3600.0,
     }

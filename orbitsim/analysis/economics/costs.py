@@ -89,6 +89,13 @@ class Facts:
         if self.contact_minutes_per_year < 0:
             raise ValueError("contact_minutes_per_year must be >= 0")
 
+    def at_utilisation(self, utilisation: float) -> Facts:
+        """The same fleet at another utilisation; the contact minutes it books scale with the
+        work (the data to move grows with the jobs run)."""
+        scale = utilisation / self.utilisation if self.utilisation > 0 else 1.0
+        return Facts(self.n_nodes, self.accelerators_per_node, float(utilisation),
+                     self.contact_minutes_per_year * scale)
+
 
 # --- finance ------------------------------------------------------------------------------------
 
@@ -341,12 +348,17 @@ def break_even_launch_price(p: Mapping[str, ArrayLike], facts: Facts,
 def break_even_utilisation(p: Mapping[str, ArrayLike], facts: Facts,
                            ground_usd_per_hour_value: ArrayLike) -> ArrayLike:
     """Orbital utilisation at which orbit costs ``ground_usd_per_hour_value`` an
-    accelerator-hour (the orbital annual cost does not depend on it); NaN above 1
-    (unreachable)."""
-    full = Facts(facts.n_nodes, facts.accelerators_per_node, 1.0, facts.contact_minutes_per_year)
-    at_full = np.asarray(orbit_usd_per_hour(p, full), dtype=float)
+    accelerator-hour; NaN above 1 (unreachable). The fleet's fixed annual cost is spread over
+    more hours as the utilisation rises; the ground-station service grows with the work
+    (:meth:`Facts.at_utilisation`), a constant cost per hour."""
+    full = facts.at_utilisation(1.0)
+    cost = orbit_cost(p, full)
+    delivered = np.asarray(cost.delivered_hours_per_year, dtype=float)
+    service = np.asarray(cost.annual_usd["ground_segment"], dtype=float) / delivered
+    fixed = (np.asarray(cost.total_annual_usd, dtype=float)
+             - np.asarray(cost.annual_usd["ground_segment"], dtype=float)) / delivered
     with np.errstate(invalid="ignore", divide="ignore"):
-        u = at_full / np.asarray(ground_usd_per_hour_value, dtype=float)
+        u = fixed / (np.asarray(ground_usd_per_hour_value, dtype=float) - service)
     out = np.where(np.isfinite(u) & (u > 0) & (u <= 1.0), u, np.nan)
     return float(out) if out.ndim == 0 else out
 

@@ -126,6 +126,7 @@ class Verdict:
     monte_carlo: MonteCarlo
     timeline: dict[str, TrajectoryResult]
     workloads: dict[str, WorkloadValue] = field(default_factory=dict)
+    ladder: tuple[LadderStep, ...] = ()
     text: str = ""
 
     @property
@@ -234,6 +235,10 @@ class Verdict:
             "break_even_utilisation": _num(self.break_even_utilisation),
             "orbit_floor_usd_per_accelerator_hour": _num(self.floor_usd_per_hour),
             "timeline": {name: t.to_dict() for name, t in self.timeline.items()},
+            "best_case_ladder": [{"step": r.step, "orbit_usd_per_accelerator_hour":
+                                  _num(r.orbit_usd), "ground_usd_per_accelerator_hour":
+                                  _num(r.ground_usd), "ratio": _num(r.ratio)}
+                                 for r in self.ladder],
             "workloads": {name: w.to_dict() for name, w in self.workloads.items()},
             "tornado": [{"parameter": r.parameter, "label": r.label, "unit": r.unit,
                          "side": r.side, "low": _num(r.low), "mode": _num(r.mode),
@@ -302,7 +307,81 @@ def verdict_text(v: Verdict) -> str:
                     "no workload class of this run is viable in orbit."))
     else:
         work = ""
-    return head + gap + timeline_text + work
+    best = ""
+    if v.ladder:
+        last = v.ladder[-1]
+        best = (f" Even with every input at the end of its range that favours orbit, both at "
+                f"{_percent(v.ground_utilisation)} and launch at the cheapest trajectory's floor, "
+                f"orbit costs {_usd(last.orbit_usd)} against {_usd(last.ground_usd)}."
+                if last.ratio > 1 else
+                f" Only with every input at the end of its range that favours orbit (both at "
+                f"{_percent(v.ground_utilisation)}, launch at the cheapest trajectory's floor) "
+                f"does orbit win: {_usd(last.orbit_usd)} against {_usd(last.ground_usd)}.")
+    return head + gap + timeline_text + work + best
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One rung of the best case for orbit: the costs once ``step`` (and every rung above)
+    holds."""
+
+    step: str
+    orbit_usd: float
+    ground_usd: float
+
+    @property
+    def ratio(self) -> float:
+        return self.orbit_usd / self.ground_usd if self.ground_usd > 0 else math.inf
+
+
+def best_case_ladder(params: dict[str, Param], facts: Facts,
+                     launch_usd_per_kg: float) -> list[LadderStep]:
+    """What it would take: the verdict's costs as the assumptions move, one rung at a time, to
+    the end of their ranges that favours orbit: both options at the ground's own utilisation;
+    launch at ``launch_usd_per_kg`` (the cheapest trajectory's floor); every input the orbit
+    alone pays at the end of its range that makes orbit cheapest; then every input the ground
+    pays (and the shared ones) at the end that makes orbit relatively cheapest. If even the
+    last rung leaves orbit dearer, no combination of the files' ranges makes it viable."""
+    p = modes(params)
+    u = p["ground_utilisation"]
+    f = facts.at_utilisation(u)
+
+    def costs_of(q):
+        return (float(orbit_cost(q, f).usd_per_accelerator_hour),
+                float(ground_cost(q, u).usd_per_accelerator_hour))
+
+    rungs = [LadderStep(f"this run's utilisation ({100 * facts.utilisation:.0f} %) on both "
+                        f"sides", *(float(orbit_cost(p, facts).usd_per_accelerator_hour),
+                                    float(ground_cost(p, facts.utilisation)
+                                          .usd_per_accelerator_hour)))]
+    rungs.append(LadderStep(f"both at the ground's own utilisation ({100 * u:.0f} %)",
+                            *costs_of(p)))
+    p = {**p, "launch_price_usd_per_kg": float(launch_usd_per_kg)}
+    rungs.append(LadderStep(f"launch at ${launch_usd_per_kg:,.0f}/kg (the cheapest "
+                            f"trajectory's floor)", *costs_of(p)))
+    skip = {"launch_price_usd_per_kg", "ground_utilisation", "hours_per_year"}
+
+    def favour(side_test):
+        q = dict(p)
+        for name, param in params.items():
+            if name in skip or not param.uncertain or not side_test(param.side):
+                continue
+            best = None
+            for value in (param.low, param.high):
+                o, g = costs_of({**q, name: value})
+                score = o / g
+                if best is None or score < best[0]:
+                    best = (score, value)
+            q[name] = best[1]
+        return q
+
+    p = favour(lambda side: side == "orbit")
+    rungs.append(LadderStep("every orbit-only input at the end of its range that favours orbit",
+                            *costs_of(p)))
+    p = favour(lambda side: side in ("ground", "both"))
+    rungs.append(LadderStep("every ground and shared input at the end that favours orbit",
+                            *costs_of(p)))
+    return rungs
 
 
 def _headline_parameters(params: dict[str, Param], economics: Economics, hardware: NodeHardware,
@@ -367,17 +446,15 @@ def evaluate(hardware: NodeHardware, economics: Economics, facts: Facts, *,
     orbit = orbit_cost(p, facts)
     ground = ground_cost(p, facts.utilisation)
     ground_own = ground_cost(p, p["ground_utilisation"])
-    at_ground_u = Facts(facts.n_nodes, facts.accelerators_per_node, p["ground_utilisation"],
-                        facts.contact_minutes_per_year)
+    at_ground_u = facts.at_utilisation(p["ground_utilisation"])
     orbit_at_ground_u = float(orbit_cost(p, at_ground_u).usd_per_accelerator_hour)
     ground_same = float(ground.usd_per_accelerator_hour)
     delivered = facts.utilisation > 0
     break_even_price = break_even_launch_price(p, facts, ground_same) if delivered else math.nan
     break_even_u = break_even_utilisation(p, facts,
                                           float(ground_own.usd_per_accelerator_hour))
-    full = Facts(facts.n_nodes, facts.accelerators_per_node, 1.0, facts.contact_minutes_per_year)
-    floor = float(orbit_cost({**p, "launch_price_usd_per_kg": 0.0}, full)
-                  .usd_per_accelerator_hour)
+    floor = float(orbit_cost({**p, "launch_price_usd_per_kg": 0.0}, facts.at_utilisation(1.0))
+                  .usd_per_accelerator_hour) if delivered else math.nan
     sample = draw(params, draws, seed)
     o_draw = np.broadcast_to(np.asarray(orbit_cost(sample, facts).usd_per_accelerator_hour,
                                         dtype=float), (draws,))
@@ -410,9 +487,12 @@ def evaluate(hardware: NodeHardware, economics: Economics, facts: Facts, *,
                 ground_same, p_viable,
                 {name: t.crossover_year for name, t in by_trajectory.items()},
                 time_to_insight_s(c, fleet))
+    cheapest = min(min(price for _, price in t.price_usd_per_kg)
+                   for t in terms.launch_trajectories.values())
+    ladder = tuple(best_case_ladder(params, facts, cheapest)) if delivered else ()
     result = Verdict(economics.ground.regions[key].name, key, year, trajectory, params, facts,
                      orbit, ground, ground_own, orbit_at_ground_u, break_even_price,
-                     break_even_u, floor, mc, trajectories, workloads)
+                     break_even_u, floor, mc, trajectories, workloads, ladder)
     return _with_text(result)
 
 
@@ -441,5 +521,5 @@ def verdict_from_summary(summary: Mapping[str, Any], hardware: NodeHardware, n_n
                     year=year, trajectory=trajectory, classes=classes, fleet=fleet)
 
 
-__all__ = ["Verdict", "evaluate", "run_facts", "summary_utilisation", "verdict_from_summary",
-           "verdict_text"]
+__all__ = ["LadderStep", "Verdict", "best_case_ladder", "evaluate", "run_facts",
+           "summary_utilisation", "verdict_from_summary", "verdict_text"]
