@@ -17,7 +17,9 @@ from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.eclipses import eclipses
+from orbitsim.geometry.isl import Mesh, laser_mesh
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
+from orbitsim.geometry.routing import Router, ground_links, routes
 from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.constellation import Constellation, combine
@@ -38,9 +40,11 @@ __all__ = [
     "GeometryChunk",
     "GroundNetwork",
     "InputError",
+    "Mesh",
     "NodeHardware",
     "OrbitsimError",
     "Policy",
+    "Router",
     "RunResult",
     "Scenario",
     "Station",
@@ -52,7 +56,9 @@ __all__ = [
     "eclipses",
     "formation_cluster",
     "generate_jobs",
+    "ground_links",
     "iter_geometry",
+    "laser_mesh",
     "load_constellation",
     "load_ground_network",
     "load_node",
@@ -60,6 +66,7 @@ __all__ = [
     "load_workload",
     "propagate",
     "register_policy",
+    "routes",
     "simulate",
     "sun_synchronous",
     "time_grid",

@@ -48,8 +48,11 @@ class SimInputs:
 
 
 def isl_groups(constellation: Constellation, mode: str) -> np.ndarray:
-    """ISL group of each satellite: ``grid`` connects each shell (+Grid laser mesh, or the
-    nearest-neighbour mesh of a cluster) into one group; ``none`` leaves every satellite alone.
+    """ISL group of each satellite: ``grid`` puts all the satellites of a shell in one group
+    (the whole constellation when its shells do not account for every satellite); ``none``
+    leaves every satellite alone. The simulation treats a group as fully connected: a member
+    relays through any other member at once, with no link delay or capacity limit (the laser
+    mesh of :mod:`orbitsim.geometry.isl` is not used by the simulation yet).
     """
     n = len(constellation)
     if mode == "none":
