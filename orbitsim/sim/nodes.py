@@ -112,6 +112,7 @@ class NodeAgent:
         self.index = index
         self.physics = physics
         self.accelerators = accelerators
+        self._built_accelerators = accelerators  # the physics' power curve is for these
         self.free = accelerators
         self.peak_acc = peak_flops_per_accelerator
         self.p_acc_max = max_power_per_accelerator_w
@@ -127,6 +128,7 @@ class NodeAgent:
         self.busy_accelerator_s = 0.0
         self.lost_flop = 0.0
         self.faults = 0
+        self.accelerators_lost = 0
         self.exact_regime_s = 0.0
         # Physics book-keeping.
         self._physics_t = 0.0  # time the physics has been advanced to
@@ -401,7 +403,7 @@ class NodeAgent:
         accelerator's power-performance curve (1 at or above its power limit)."""
         if accelerator_power_w >= self.p_acc_max:
             return 1.0
-        return self.physics.throughput_fraction(accelerator_power_w * self.accelerators)
+        return self.physics.throughput_fraction(accelerator_power_w * self._built_accelerators)
 
     def status(self) -> NodeStatus:
         """The physics status now (the node is brought up to date first). With physics off, a
@@ -515,6 +517,45 @@ class NodeAgent:
         self._decide_regime()
         self._set_rates()
         self._arm()
+        return hit
+
+    def lose_accelerator(self, u: float) -> RunningJob | None:
+        """One accelerator fails for good (attrition); the node keeps working with the others.
+
+        ``u`` in [0, 1) picks the failed accelerator uniformly among the node's: a free one
+        (the node just has one fewer), or one held by a job, which is then rolled back to its
+        last checkpoint and taken off the node (its other accelerators freed) and returned for
+        requeueing."""
+        if self.accelerators <= 0:
+            return None
+        self.sync()
+        self.progress_jobs()
+        slot = int(u * self.accelerators)
+        self.accelerators -= 1
+        self.p_full = self.accelerators * self.p_acc_max
+        self.accelerators_lost += 1
+        if slot < self.free:
+            self.free -= 1
+            self._after_change()
+            return None
+        slot -= self.free
+        hit = None
+        for job in list(self.jobs.values()) + list(self.held.values()):
+            if slot < job.accelerators:
+                hit = job
+                break
+            slot -= job.accelerators
+        if hit is None:  # rounding: the last accelerator
+            self.free = max(self.free - 1, 0)
+            self._after_change()
+            return None
+        self._roll_back(hit)
+        self.jobs.pop(hit.job_id, None)
+        self.held.pop(hit.job_id, None)
+        hit.version += 1
+        hit.faults += 1
+        self.free += hit.accelerators - 1
+        self._after_change()
         return hit
 
     def fail(self) -> list[RunningJob]:

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from orbitsim import resources
 from orbitsim.errors import InputError
@@ -17,7 +18,7 @@ from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
-from orbitsim.sim.metrics import summarise
+from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
 
 #: ``simulate(workers=None)`` prepares constellations this big on every core.
@@ -32,6 +33,10 @@ class RunResult:
     inputs: SimInputs
     result: SimResult
     summary: dict
+    #: the economics verdict (``orbitsim.analysis.economics.Verdict``) once priced
+    #: (:func:`orbitsim.api.simulate` does it; ``summary["verdict"]`` is its ``to_dict()``)
+    verdict: Any = None
+    _products: Any = dataclasses.field(default=None, repr=False)
 
     @property
     def jobs(self):
@@ -40,6 +45,20 @@ class RunResult:
     @property
     def nodes(self):
         return self.result.nodes
+
+    @property
+    def transfers(self):
+        return self.result.transfers
+
+    @property
+    def products(self):
+        """Ground tracks, the coverage map and node histories for the report, computed once
+        on first use (:func:`orbitsim.sim.products.run_products`)."""
+        if self._products is None:
+            from orbitsim.sim.products import run_products
+
+            self._products = run_products(self)
+        return self._products
 
 
 _PREPARED: dict[tuple, SimInputs] = {}
@@ -133,4 +152,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["isl_cut_s"] = float(sum(
         max(0.0, min(c.end_s, grid.duration_s) - c.start_s) for c in scenario.isl_cuts))
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
+    # What the economics reads of the run: the ground link as billed and offered, and each
+    # workload class (orbitsim.analysis.economics.value).
+    summary.update(link_metrics(result.transfers, inputs.contacts, inputs.n_nodes,
+                                result.horizon_s))
+    summary["by_class"] = class_metrics(result.jobs, set(result.bound_tenants))
     return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary)
