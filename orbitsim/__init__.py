@@ -16,6 +16,7 @@ from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.eclipses import eclipses
+from orbitsim.geometry.health import orbit_errors, stale_elements
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
 from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
 from orbitsim.model.catalogue import load_constellation
@@ -57,9 +58,11 @@ __all__ = [
     "load_node",
     "load_scenario",
     "load_workload",
+    "orbit_errors",
     "propagate",
     "register_policy",
     "simulate",
+    "stale_elements",
     "sun_synchronous",
     "time_grid",
     "walker_delta",

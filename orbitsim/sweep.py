@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -306,9 +307,12 @@ def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: f
 def _execute_pool(tasks, hours, workers, on_result) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from orbitsim.procs import die_with_parent
+
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=min(workers, max(len(tasks), 1)),
-                                   mp_context=context)
+                                   mp_context=context, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
     try:
         futures = {executor.submit(run_point, base, values, hours): key
                    for key, base, values in tasks}

@@ -13,7 +13,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import AutoWorkers, positive
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    AutoWorkers,
+    MaxEpochAge,
+    positive,
+    warn,
+)
 
 
 def _fmt(value) -> str:
@@ -35,6 +41,7 @@ def run(
         "--policy", help="Override the scheduling policy (a name, module:Class or "
         "file.py:Class).")] = None,
     workers: AutoWorkers = None,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
 ) -> None:
     """Simulate a scenario and write its results into --out.
 
@@ -60,7 +67,12 @@ def run(
             bar.update(tasks[stage], completed=fraction)
 
         result = simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
-                          progress=progress)
+                          progress=progress, max_epoch_age_days=max_epoch_age_days)
+    from orbitsim.geometry.health import error_warning, stale_warning
+
+    n_sats = result.inputs.n_nodes
+    warn(error_warning(result.orbit_errors, n_sats))
+    warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
     files = write_outputs(result, out)
     summary = result.summary
     s = result.scenario
@@ -72,6 +84,8 @@ def run(
                 "faults", "curtailed_wh", "throttled_s"):
         if key in summary:
             table.add_row(key, _fmt(summary[key]))
+    if summary.get("nodes_decayed"):
+        table.add_row("nodes_decayed", _fmt(summary["nodes_decayed"]))
     verdict = summary.get("verdict")
     if verdict:
         table.add_row("verdict", escape(verdict.get("text", "")))

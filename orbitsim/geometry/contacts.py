@@ -230,9 +230,12 @@ def iter_contact_windows(
     prune: bool = True,
     chunk_size: int | None = None,
     coarse_step_s: float | None = None,
+    failures: list | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The passes of :func:`contact_windows` chunk of satellites by chunk, in satellite order
-    (each frame sorted by start time), for constellations whose passes are streamed."""
+    (each frame sorted by start time), for constellations whose passes are streamed.
+    ``failures`` receives the orbit errors (see :func:`~orbitsim.geometry.propagate.map_chunks`).
+    """
     network = load_ground_network(stations)
     if isinstance(source, Geometry):
         if grid is not None and len(grid) != source.r_ecef_km.shape[1]:
@@ -260,7 +263,8 @@ def iter_contact_windows(
             yield _frame(part, constellation, table, grid)
         return
     for part in map_chunks(constellation, grid, chunk_passes, workers=workers,
-                           chunk_size=chunk_size, with_velocity=True, **options):
+                           chunk_size=chunk_size, with_velocity=True, failures=failures,
+                           **options):
         yield _frame(part, constellation, table, grid)
 
 

@@ -97,6 +97,12 @@ def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
     end_s = np.append(time_s[1:], seconds[-1])
     last = np.append(sat[1:] != sat[:-1], True)
     end_s[last] = seconds[-1]
+    # A satellite whose propagation failed (NaN from its first error on) is out from then on:
+    # nothing after its last valid sample.
+    failed = np.isnan(chunk.illuminated)
+    first_bad = np.where(failed.any(axis=1), np.argmax(failed, axis=1), t)
+    valid_until_s = np.where(first_bad > 0, seconds[np.maximum(first_bad - 1, 0)], -np.inf)
+    end_s = np.minimum(end_s, valid_until_s[sat])
     keep = (new_state != LIT) & (end_s > time_s)
     sat, start_s, end_s, kind = sat[keep], time_s[keep], end_s[keep], new_state[keep]
     index = chunk.start + sat
@@ -124,11 +130,14 @@ def _chunk_task(chunk: GeometryChunk, grid: TimeGrid):
 
 
 def iter_eclipses(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
-                  chunk_size: int | None = None) -> Iterator[tuple[pd.DataFrame, float, int]]:
+                  chunk_size: int | None = None, failures: list | None = None
+                  ) -> Iterator[tuple[pd.DataFrame, float, int]]:
     """Eclipse rows chunk by chunk (bounded memory), with each chunk's summed shadow
-    (``Σ(1 − illuminated)`` over samples) and its number of valid samples."""
+    (``Σ(1 − illuminated)`` over samples) and its number of valid samples. ``failures``
+    receives the orbit errors (see :func:`orbitsim.geometry.propagate.map_chunks`)."""
     for frame, shadow, samples in map_chunks(constellation, grid, _chunk_task, workers=workers,
-                                             chunk_size=chunk_size, with_velocity=True):
+                                             chunk_size=chunk_size, with_velocity=True,
+                                             failures=failures):
         names = constellation.names
         frame["satellite"] = [names[i] for i in frame["sat_index"].tolist()]
         yield frame, shadow, samples

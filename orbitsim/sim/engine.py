@@ -553,7 +553,8 @@ class Simulation:
 
     def _computed(self, j: int, requeue: str = "") -> None:
         """Job ``j`` left its node(s): its work is done, or (``requeue``) it was taken off:
-        ``"failure"`` (a node failed) or ``"isl-cut"`` (a gang member was cut off)."""
+        ``"failure"`` (a node failed), ``"decay"`` (a node's orbit failed: it re-entered or its
+        propagation diverged) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
         if requeue == "isl-cut":
@@ -561,9 +562,13 @@ class Simulation:
             return
         if requeue:
             if self.faults_destroy_jobs:
-                self._fail(j, "node failed permanently (faults destroy jobs)", lost=True)
+                self._fail(j, "node decayed out of its orbit (faults destroy jobs)"
+                           if requeue == "decay" else
+                           "node failed permanently (faults destroy jobs)", lost=True)
             elif self.alive_in_group[self.group[j]] == 0:
-                self._fail(j, "every node of its ISL group failed")
+                self._fail(j, "every node of its ISL group failed (the last one decayed out "
+                           "of its orbit)" if requeue == "decay" else
+                           "every node of its ISL group failed")
             else:
                 self._enqueue(j)
             return
@@ -643,8 +648,10 @@ class Simulation:
                     if running.hold:
                         self._detach_partners(running)
                 self._dispatch(node.group)
+                decay = self.inputs.decay_s
+                why = "decay" if decay is not None and decay[i] <= t else "failure"
                 for running in hit:
-                    self._computed(running.job_id, requeue="failure")
+                    self._computed(running.job_id, requeue=why)
 
     def _cut_driver(self):
         """ISL cuts: a node cut off from its ISL group takes no queued job (the data cannot

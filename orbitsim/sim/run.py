@@ -7,9 +7,13 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from orbitsim import resources
 from orbitsim.errors import InputError
+from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_elements
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
@@ -32,6 +36,10 @@ class RunResult:
     inputs: SimInputs
     result: SimResult
     summary: dict
+    #: Satellites whose orbit failed (their nodes fail then; see ``summary["nodes_decayed"]``)
+    #: and satellites with stale elements: :mod:`orbitsim.geometry.health` tables.
+    orbit_errors: Any = None
+    stale_elements: Any = None
 
     @property
     def jobs(self):
@@ -61,7 +69,8 @@ def _prepared(key: tuple, build: Callable[[], SimInputs]) -> SimInputs:
 def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int | None = None,
              policy: str | None = None, workers: int | None = 1,
              progress: Callable[[str, float], None] | None = None,
-             reuse_geometry: bool = False) -> RunResult:
+             reuse_geometry: bool = False,
+             max_epoch_age_days: float = DEFAULT_MAX_EPOCH_AGE_DAYS) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file).
 
     ``hours``, ``seed`` and ``policy`` override the scenario's own values. ``workers``:
@@ -144,4 +153,14 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["isl_cut_s"] = float(sum(
         max(0.0, min(c.end_s, grid.duration_s) - c.start_s) for c in scenario.isl_cuts))
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
-    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary)
+    # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
+    decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
+    summary["nodes_decayed"] = int(np.sum(decay_s < grid.duration_s))
+    orbit_errors = inputs.orbit_errors
+    stale = stale_elements(constellation, grid, max_epoch_age_days)
+    summary["orbit_errors"] = records(orbit_errors)
+    summary["stale_elements"] = records(stale)
+    if "node" in result.nodes:
+        result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
+    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
+                     orbit_errors=orbit_errors, stale_elements=stale)
