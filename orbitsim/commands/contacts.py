@@ -24,6 +24,7 @@ from orbitsim.commands.options import (
     Workers,
     check_suffix,
     orbit_warnings,
+    sampling_step,
 )
 from orbitsim.errors import InputError
 from orbitsim.geometry.contacts import COLUMNS, iter_contact_windows
@@ -74,7 +75,7 @@ def contacts(
                          field="--min-elevation")
     sats = load_constellation(constellation)
     network = load_ground_network(stations)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = default_chunk_size(len(grid))
     frames: list[pd.DataFrame] = []
     failures: list = []

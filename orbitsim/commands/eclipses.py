@@ -23,6 +23,7 @@ from orbitsim.commands.options import (
     Workers,
     check_suffix,
     orbit_warnings,
+    sampling_step,
 )
 from orbitsim.geometry.eclipses import COLUMNS, iter_eclipses
 from orbitsim.geometry.propagate import default_chunk_size
@@ -54,7 +55,7 @@ def eclipses(
     console = Console(highlight=False)
     began = time.perf_counter()
     sats = load_constellation(constellation)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = chunk_size or default_chunk_size(len(grid))
     total_shadow = 0.0
     total_samples = 0

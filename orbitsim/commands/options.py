@@ -66,3 +66,18 @@ def orbit_warnings(constellation, grid, failure_rows: list, max_age_days: float)
     warn(error_warning(errors, len(constellation)))
     warn(stale_warning(stale, len(constellation), max_age_days))
     return errors, stale
+
+
+def sampling_step(constellation, step_s: float) -> float:
+    """The step the geometry is sampled at: ``--step`` if it is safe for the orbits, else the
+    largest safe one (:mod:`orbitsim.geometry.sampling`), said in one note on stderr."""
+    import sys
+
+    from orbitsim.geometry.sampling import sampling_step_s
+
+    used = sampling_step_s(constellation, step_s)
+    if used != step_s:
+        print(f"note: --step {step_s:g} s would step over passes and eclipses of these orbits; "
+              f"sampled every {used:g} s (the same results as --step {used:g})",
+              file=sys.stderr, flush=True)
+    return used

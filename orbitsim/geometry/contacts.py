@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, map_chunks
+from orbitsim.geometry.sampling import safe_grid
 from orbitsim.kernels.interpolate import illinois_sign_change
 from orbitsim.kernels.visibility import (
     MAX_GEODETIC_GEOCENTRIC_DEG,
@@ -247,6 +248,7 @@ def iter_contact_windows(
         if grid is None:
             raise ValueError("a time grid is needed to propagate a constellation")
         constellation = source
+        grid = safe_grid(constellation, grid)  # a coarser step would step over passes
     else:
         raise TypeError(f"expected a Constellation or a Geometry, got {type(source).__name__}")
     if len(grid) < 2:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.propagate import GeometryChunk, map_chunks
+from orbitsim.geometry.sampling import safe_grid
 from orbitsim.kernels.interpolate import bisect_sign_change, hermite_position
 from orbitsim.kernels.shadow import shadow_margins
 from orbitsim.model.constellation import Constellation
@@ -135,6 +136,7 @@ def iter_eclipses(constellation: Constellation, grid: TimeGrid, *, workers: int 
     """Eclipse rows chunk by chunk (bounded memory), with each chunk's summed shadow
     (``Σ(1 − illuminated)`` over samples) and its number of valid samples. ``failures``
     receives the orbit errors (see :func:`orbitsim.geometry.propagate.map_chunks`)."""
+    grid = safe_grid(constellation, grid)  # a coarser step would step over eclipses
     for frame, shadow, samples in map_chunks(constellation, grid, _chunk_task, workers=workers,
                                              chunk_size=chunk_size, with_velocity=True,
                                              failures=failures):

@@ -14,10 +14,12 @@ import numpy as np
 from orbitsim import resources
 from orbitsim.errors import InputError
 from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_elements
+from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
 from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import get_policy
 from orbitsim.sim.engine import SimResult, Simulation
@@ -116,6 +118,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         raise InputError(detail, source="--policy" if policy is not None else source,
                          field="policy") from None
     grid = scenario.time_grid()
+    # Step safety: a step coarser than the orbits allow would step over passes and eclipses.
+    step_used = sampling_step_s(constellation, scenario.step_s)
+    if step_used != scenario.step_s:
+        grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     if workers is None:  # automatic: every core for big constellations
         workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
     report("geometry", 0.0)
@@ -130,13 +136,13 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation), hardware_name,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
-               scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
+               step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
                scenario.fail_nodes, scenario.station_outages)
         inputs = _prepared(key, build)
     else:
         inputs = build()
     report("geometry", 1.0)
-    start = scenario.time_grid().start_utc
+    start = grid.start_utc
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed,
                          start_hour_utc=start.hour + start.minute / 60.0)
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
@@ -155,6 +161,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
     # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
     decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
+    summary["step_s_used"] = float(grid.step_s)
     summary["nodes_decayed"] = int(np.sum(decay_s < grid.duration_s))
     orbit_errors = inputs.orbit_errors
     stale = stale_elements(constellation, grid, max_epoch_age_days)
