@@ -63,14 +63,14 @@ def eclipses(
     umbra_s = penumbra_s = 0.0
     failures: list = []
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(COLUMNS[:5]) + "\n")
+        handle.write(",".join(COLUMNS[:6]) + "\n")
         with Progress(TextColumn("[bold]eclipses"), BarColumn(), TextColumn("{task.completed:,}/"
                       "{task.total:,} satellites"), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("eclipses", total=len(sats))
             for frame, shadow, samples in iter_eclipses(sats, grid, workers=workers,
                                                         chunk_size=chunk, failures=failures):
-                frame[COLUMNS[:5]].to_csv(handle, header=False, index=False)
+                frame[COLUMNS[:6]].to_csv(handle, header=False, index=False)
                 rows += len(frame)
                 total_shadow += shadow
                 total_samples += samples

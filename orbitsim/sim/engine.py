@@ -272,9 +272,11 @@ class Simulation:
         view = self._view(j, candidates)
         position = self.policy.choose(self._request(j), view)
         index = view.index
-        if not 0 <= position < len(index):
-            raise ValueError(f"policy {self.policy.name!r} chose position {position} of "
-                             f"{len(index)} candidates")
+        if not (isinstance(position, int | np.integer) and not isinstance(position, bool)
+                and 0 <= position < len(index)):
+            raise InputError(f"policy {self.policy.name!r} ({type(self.policy).__name__}."
+                             f"choose) returned {position!r} for {len(index)} candidates; it "
+                             f"must return an int from 0 to {len(index) - 1}", field="policy")
         return int(index[position])
 
     # --- placement and dispatch --------------------------------------------------------------
@@ -743,8 +745,9 @@ class Simulation:
             | ((jobs["status"] != "done").to_numpy()
                & (self.horizon_s - jobs["arrival_s"].to_numpy() > deadline)))
         pending = jobs["status"] == "pending"
-        jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
-        jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
+        if pending.any():  # (a zero-job run has string columns of no dtype to add to)
+            jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
+            jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
         names = self.inputs.constellation.names
         node_rows = []
         for node in self.nodes:

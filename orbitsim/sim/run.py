@@ -19,6 +19,7 @@ from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
 from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.scenario_checks import check_injections, check_job_volume
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import get_policy
@@ -107,6 +108,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = load_node(scenario.path_of(hardware_name))
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
+    # What validate refuses, refused here too before any work (same messages).
+    check_injections(scenario, len(constellation), network.names, source)
+    check_job_volume(workload, scenario.hours * 3600.0, source)
     policy_name = scenario.policy
     if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
         target, _, attribute = policy_name.partition(":")
