@@ -50,10 +50,12 @@ def run(
 
     Example: orbitsim run starcloud-demo --out out/demo
     """
+    from orbitsim.io import check_replaceable
     from orbitsim.results import check_out_dir, write_outputs
     from orbitsim.sim.run import simulate
 
     check_out_dir(out)  # before the simulation, not after it
+    check_replaceable(Path(out))  # a run replaces its folder whole: not a folder of other files
     console = Console(highlight=False)
     began = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
