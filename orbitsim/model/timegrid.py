@@ -17,8 +17,10 @@ _UNIX_EPOCH_JD = 2440587.5
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def timescale():
-    """Skyfield's timescale with its built-in UT1 and leap-second tables (no download)."""
+    """Skyfield's timescale with its built-in UT1 and leap-second tables (no download); built
+    once per process."""
     from skyfield.api import load
 
     return load.timescale(builtin=True)
@@ -125,6 +127,15 @@ def julian_date_utc(dt: datetime) -> tuple[float, float]:
     return whole, fraction
 
 
+def leap_seconds_between(start: datetime, end: datetime) -> float:
+    """Leap seconds inserted between two UTC instants (Skyfield's built-in table): the SI
+    seconds between them less their difference on the UTC clock."""
+    ts = timescale()
+    a, b = ts.from_datetime(start), ts.from_datetime(end)
+    si_s = (b.tai - a.tai) * 86400.0
+    return float(round(si_s - (end - start).total_seconds()))
+
+
 #: Coverage of JPL DE421 in ``skyfield-data`` (JD 2414864.5 to 2471184.5), where the Sun's
 #: position comes from: a time grid outside it is refused.
 EPHEMERIS_START_UTC = datetime(1899, 7, 29, tzinfo=UTC)
@@ -154,6 +165,13 @@ def time_grid(start_utc: str | datetime, hours: float, step_s: float = 60.0) -> 
                          f"{EPHEMERIS_END_UTC:%Y-%m-%d}) that sunlight and eclipses come from",
                          field="start" if start < EPHEMERIS_START_UTC or
                          start >= EPHEMERIS_END_UTC else "hours")
+    leap = leap_seconds_between(start, end)
+    if leap:
+        raise InputError(f"the window {start:%Y-%m-%d %H:%M} UTC + {hours:g} h contains "
+                         f"{leap:g} leap second(s): orbitsim's time grid counts UTC in days of "
+                         "86,400 s as sgp4's Julian dates do, which would put every position "
+                         "after it ~0.5 km off; end the window before the leap second or start "
+                         "it after", field="start")
     n = int(math.floor(hours * 3600.0 / step_s + 1e-9)) + 1
     if n < 2:
         raise InputError(f"{hours} h is shorter than one step of {step_s} s", field="hours")
