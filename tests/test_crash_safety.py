@@ -21,10 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 120.0
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT back to its default, whatever the tests were started from (a
+    shell's background job ignores SIGINT, and Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str]) -> subprocess.Popen:
     env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "orbitsim", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
 
 
 def _interrupt_when(process: subprocess.Popen, ready) -> tuple[int, str, str]:
