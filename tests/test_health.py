@@ -157,3 +157,13 @@ def test_stale_elements_warn_and_designed_orbits_never_do(capsys, tmp_path):
     code, _, err = run(capsys, "eclipses", str(DATA / "iss.tle"), "--hours", "1",
                        "--max-epoch-age-days", "100000", "--out", str(tmp_path / "e.csv"))
     assert code == 0 and "warning" not in err
+
+
+def test_jobs_on_the_decayed_node_fail_with_the_reason():
+    from orbitsim import load_scenario, simulate
+
+    scenario = load_scenario(DATA / "scenarios" / "decay.toml")
+    run = simulate(scenario.model_copy(update={"faults_destroy_jobs": True}), hours=6)
+    decayed = run.jobs[run.jobs.reason.str.contains("decayed out of its orbit")]
+    assert len(decayed) >= 1 and set(decayed.node) == {2} and set(decayed.status) == {"failed"}
+    assert run.summary["nodes_decayed"] == 1 and list(run.orbit_errors.satellite) == ["DECAY-1"]
