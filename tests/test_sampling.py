@@ -60,3 +60,19 @@ def test_jobs_done_does_not_change_with_the_step(step_s):
     assert coarse.summary["step_s_used"] == 60.0
     assert coarse.summary["jobs_done"] == fine.summary["jobs_done"] > 0
     assert coarse.summary["accelerator_hours"] == fine.summary["accelerator_hours"]
+
+
+def test_eclipses_shorter_than_the_step_are_found():
+    # At the start of the eclipse season of the dawn-dusk demo orbits, grazing penumbras last
+    # 11 to 38 s: a 60 s grid has every sample lit around them. Found between the samples, as a
+    # 10 s grid finds them, and at --step 3600 (sampled at 60 s) the same.
+    sats = load_constellation("starcloud-demo").subset(range(16, 24))
+    rows = {step: eclipses(sats, time_grid("2026-11-04T00:00:00Z", 24, step))
+            for step in (10, 60, 3600)}
+    short = {step: frame[frame.duration_s < 60] for step, frame in rows.items()}
+    assert len(short[10]) == 3 and len(rows[60]) == len(rows[10])
+    for step in (60, 3600):
+        assert list(short[step].satellite) == list(short[10].satellite)
+        for column in ("start_s", "end_s"):
+            assert (abs(short[step][column].to_numpy() - short[10][column].to_numpy())
+                    < 0.5).all()
