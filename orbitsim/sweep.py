@@ -2,7 +2,7 @@
 
 A sweep is a base scenario plus ``--param NAME=V1,V2`` / ``NAME=START:STOP:STEP`` axes; their
 cartesian product (or a seeded random sample of it) gives the points. Each point has a stable id
-(a hash of its parameter values) and its result is one row written atomically to
+(a hash of its parameter values, the base scenario and ``--hours``) and its result is one row written atomically to
 ``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again with the same arguments
 computes only the missing points. Points run inline (one worker), on a local spawn process pool,
 or on a Dask distributed cluster; the rows are identical in every case (same seeds, same code).
