@@ -9,7 +9,7 @@ import argparse
 import importlib
 
 MODULES = ("bench_geometry", "bench_contacts", "bench_physics", "bench_simulation",
-           "bench_coverage")
+           "bench_coverage", "bench_economics", "bench_routes")
 
 
 def main(argv: list[str] | None = None) -> None:

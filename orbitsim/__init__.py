@@ -12,12 +12,15 @@ and what it cost against a data centre on the ground.
 (32, 121)
 """
 
+from orbitsim.api import simulate
 from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.eclipses import eclipses
 from orbitsim.geometry.health import orbit_errors, stale_elements
+from orbitsim.geometry.isl import Mesh, laser_mesh
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
+from orbitsim.geometry.routing import Router, ground_links, routes
 from orbitsim.model.builders import formation_cluster, sun_synchronous, walker_delta, walker_star
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.constellation import Constellation, combine
@@ -27,7 +30,7 @@ from orbitsim.model.scenario import Scenario, load_scenario
 from orbitsim.model.timegrid import TimeGrid, time_grid
 from orbitsim.model.workload import Workload, generate_jobs, load_workload
 from orbitsim.policies import Policy, register_policy
-from orbitsim.sim.run import RunResult, simulate
+from orbitsim.sim.run import RunResult
 
 __version__ = "0.1.0"
 
@@ -38,9 +41,11 @@ __all__ = [
     "GeometryChunk",
     "GroundNetwork",
     "InputError",
+    "Mesh",
     "NodeHardware",
     "OrbitsimError",
     "Policy",
+    "Router",
     "RunResult",
     "Scenario",
     "Station",
@@ -52,7 +57,9 @@ __all__ = [
     "eclipses",
     "formation_cluster",
     "generate_jobs",
+    "ground_links",
     "iter_geometry",
+    "laser_mesh",
     "load_constellation",
     "load_ground_network",
     "load_node",
@@ -61,6 +68,7 @@ __all__ = [
     "orbit_errors",
     "propagate",
     "register_policy",
+    "routes",
     "simulate",
     "stale_elements",
     "sun_synchronous",

@@ -45,7 +45,8 @@ def _register() -> None:
     app.command("validate")(validate.validate)
     app.command("eclipses")(eclipses.eclipses)
     for module_name, command in (("contacts", "contacts"), ("coverage", "coverage"),
-                                 ("run", "run"), ("sweep", "sweep"), ("bench", "bench")):
+                                 ("run", "run"), ("economics", "economics"), ("sweep", "sweep"),
+                                 ("bench", "bench"), ("routes", "routes")):
         try:
             module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
         except ImportError:

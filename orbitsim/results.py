@@ -38,23 +38,6 @@ def write_parquet(frame, path: Path) -> Path:
     return path
 
 
-def _verdict(run, summary: dict):
-    """The economics verdict of a run, stored as ``summary["verdict"]``; an economics input
-    error (an accelerator without a price) becomes the verdict's text instead of a crash."""
-    from orbitsim.analysis.economics import load_economics, verdict_from_summary
-    from orbitsim.errors import InputError
-
-    try:
-        verdict = verdict_from_summary(summary, run.inputs.hardware, run.inputs.n_nodes,
-                                       load_economics(),
-                                       n_stations=len(run.inputs.network.stations))
-    except InputError as error:
-        summary["verdict"] = {"viable": None, "text": f"No economics verdict: {error}"}
-        return None
-    summary["verdict"] = verdict.to_dict()
-    return verdict
-
-
 def check_out_dir(out: str | Path) -> Path:
     """``out`` must be a folder or not exist yet: InputError if it is a file (or a file stands
     where one of its parents must be). Called before a long run, and again before writing."""
@@ -84,16 +67,17 @@ def _write_files(run, out: Path) -> list[Path]:
         write_parquet(run.nodes, out / "nodes.parquet"),
         write_parquet(run.result.transfers, out / "transfers.parquet"),
     ]
-    summary = dict(run.summary)
-    verdict = _verdict(run, summary)
-    run.summary["verdict"] = summary["verdict"]  # the CLI prints it from the run
-    try:
-        from orbitsim.analysis.report import write_report
-    except ImportError:
-        write_report = None
-    if write_report is not None:
-        files.extend(write_report(run, out, verdict=verdict))
-    summary["scenario"] = run.scenario.model_dump(mode="json")
-    files.append(write_text_atomic(out / "summary.json",
-                                   json.dumps(_jsonable(summary), indent=2, sort_keys=True)))
+    if "verdict" not in run.summary:  # a run of orbitsim.sim.run.simulate: price it
+        from orbitsim.api import add_verdict
+
+        add_verdict(run)
+    from orbitsim.analysis.report import write_report
+
+    files.extend(write_report(run, out, verdict=run.verdict))
+    files.append(write_text_atomic(out / "summary.json", summary_json(run.summary)))
     return files
+
+
+def summary_json(summary: dict) -> str:
+    """The text of ``summary.json``: non-finite numbers as ``null``, keys sorted."""
+    return json.dumps(_jsonable(summary), indent=2, sort_keys=True)

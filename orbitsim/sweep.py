@@ -2,8 +2,9 @@
 
 A sweep is a base scenario plus ``--param NAME=V1,V2`` / ``NAME=START:STOP:STEP`` axes; their
 cartesian product (or a seeded random sample of it) gives the points. Each point has a stable id
-(a hash of its parameter values, the base scenario and ``--hours``) and its result is one row written atomically to
-``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again with the same arguments
+(a hash of its parameter values, the base scenario and ``--hours``) and its result is one row
+written atomically to ``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again
+with the same arguments
 computes only the missing points. Points run inline (one worker), on a local spawn process pool,
 or on a Dask distributed cluster; the rows are identical in every case (same seeds, same code).
 
@@ -248,6 +249,7 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
     scenario = Scenario.model_validate(data | fields)
     run = simulate(scenario, workers=1, reuse_geometry=True)
     row: dict[str, Any] = {ID_COLUMN: point_id(values, point_settings(base, hours)), **values}
+    row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
     for key, value in run.summary.items():
         scalar = _scalar(value)
         if scalar is not None and key not in row:
@@ -257,32 +259,51 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
         done = jobs[jobs["status"] == "done"]
         latency = (done["finish_s"] - done["arrival_s"]).to_numpy(dtype=float)
         row["latency_mean_s"] = float(latency.mean()) if latency.size else math.nan
-    row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
     return row
 
 
-def _verdict_metrics(run, launch_price_usd_per_kg: float | None) -> dict[str, float]:
-    from orbitsim.analysis.economics import verdict_from_summary
+#: Scalars of the verdict a sweep row keeps (``verdict_`` in front where the summary has the
+#: same name), and their types: booleans stay booleans, a missing crossover year is null.
+VERDICT_COLUMNS = {
+    "launch_price_usd_per_kg": float, "orbit_usd_per_accelerator_hour": float,
+    "ground_usd_per_accelerator_hour_same_utilisation": float,
+    "ground_usd_per_accelerator_hour_own_utilisation": float, "ratio_same_utilisation": float,
+    "p_orbit_cheaper": float, "orbit_usd_per_accelerator_hour_p05": float,
+    "orbit_usd_per_accelerator_hour_p95": float, "break_even_launch_usd_per_kg": float,
+    "break_even_utilisation": float, "crossover_year": int, "viable": bool,
+}
 
-    keys = ("launch_price_usd_per_kg", "orbit_usd_per_accelerator_hour",
-            "ground_usd_per_accelerator_hour", "break_even_launch_usd_per_kg",
-            "break_even_utilisation")
-    out = {f"verdict_{k}" if k == "launch_price_usd_per_kg" else k: math.nan for k in keys}
-    out["verdict_viable"] = math.nan
-    try:
-        verdict = verdict_from_summary(run.summary, run.inputs.hardware, run.inputs.n_nodes,
-                                       _economics(),
-                                       launch_price_usd_per_kg=launch_price_usd_per_kg,
-                                       n_stations=len(run.inputs.network.stations))
-    except InputError:
-        return out
-    data = verdict.to_dict()
-    for key in keys:
-        name = f"verdict_{key}" if key == "launch_price_usd_per_kg" else key
-        out[name] = math.nan if data.get(key) is None else float(data[key])
-    if data.get("viable") is not None:
-        out["verdict_viable"] = float(bool(data["viable"]))
+
+def _verdict_metrics(run, launch_price_usd_per_kg: float | None) -> dict[str, Any]:
+    """The verdict's scalars for a sweep row (:data:`VERDICT_COLUMNS`): floats NaN and the
+    crossover year and viability ``None`` where they do not exist."""
+    from orbitsim.api import add_verdict
+
+    add_verdict(run, launch_price_usd_per_kg=launch_price_usd_per_kg, economics=_economics())
+    data = run.summary.get("verdict") or {}
+    out: dict[str, Any] = {}
+    for key, kind in VERDICT_COLUMNS.items():
+        name = f"verdict_{key}" if key in ("launch_price_usd_per_kg", "viable") else key
+        value = data.get(key)
+        if kind is float:
+            out[name] = math.nan if value is None else float(value)
+        elif kind is int:
+            out[name] = None if value is None else int(value)
+        else:
+            out[name] = None if value is None else bool(value)
     return out
+
+
+def typed_points(frame):
+    """A sweep table with the verdict's booleans as booleans and its years as nullable
+    integers, whatever the points' files inferred."""
+    import pandas as pd
+
+    if "verdict_viable" in frame:
+        frame["verdict_viable"] = frame["verdict_viable"].astype("boolean")
+    if "crossover_year" in frame:
+        frame["crossover_year"] = pd.to_numeric(frame["crossover_year"]).astype("Int64")
+    return frame
 
 
 # --- execution ------------------------------------------------------------------------------
@@ -614,7 +635,7 @@ def read_points(out: str | Path, ids: Iterable[str]):
     frames = [pd.read_parquet(point_path(Path(out), key)) for key in dict.fromkeys(ids)]
     if not frames:
         return pd.DataFrame(columns=[ID_COLUMN])
-    return pd.concat(frames, ignore_index=True)
+    return typed_points(pd.concat(frames, ignore_index=True))
 
 
 # --- figures and the HTML summary -----------------------------------------------------------

@@ -42,6 +42,7 @@ def test_bench_quick_runs_every_benchmark_and_prints_its_tables(capsys):
     assert "events/node-day" in out  # physics
     assert "bare SimPy loop (jobs/s)" in out  # simulation
     assert "time covered" in out  # coverage
+    assert "ratio networkx / orbitsim" in out  # routes
 
 
 def test_unknown_benchmark_exits_2(capsys):

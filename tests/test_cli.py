@@ -287,7 +287,7 @@ def test_validate_summaries_count_right(capsys):
 def test_validate_bad_economics_file(capsys, tmp_path):
     text = (REPO / "constellations" / "economics" / "orbit.toml").read_text()
     bad = tmp_path / "orbit.toml"
-    bad.write_text(text.replace("launch_price_usd_per_kg = 2700.0", "launch_price_usd_per_kg = -1"))
+    bad.write_text(text.replace("launch_price_usd_per_kg = 3600.0", "launch_price_usd_per_kg = -1"))
     code, _, err = run(capsys, "validate", str(bad))
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"error: {bad}") and "launch_price_usd_per_kg" in err

@@ -231,3 +231,55 @@ def test_isl_cut_of_a_member_restarts_the_gang_elsewhere(tmp_path):
     busy = run.nodes.set_index("node").busy_accelerator_s
     assert busy[0] == pytest.approx(45.0, abs=1e-6)
     assert job.accelerator_s == pytest.approx(busy.sum(), rel=1e-12)
+
+
+def _attrition_scenario(folder: Path, rate_per_year: float):
+    """starcloud-demo on a node whose H100s fail for good at ``rate_per_year`` each."""
+    from orbitsim.model.hardware import accelerator_dir
+    from orbitsim.resources import builtin_dir
+
+    acc = (accelerator_dir() / "h100-sxm.toml").read_text()
+    acc = acc.replace("permanent_failure_per_year = 0.03", f"permanent_failure_per_year = "
+                      f"{rate_per_year}").replace(
+        '"radiation.permanent_failure_per_year" = [0.01, 0.09]',
+        f'"radiation.permanent_failure_per_year" = [0.01, {max(rate_per_year, 0.09)}]')
+    (folder / "fragile.toml").write_text(acc)
+    node = (builtin_dir("hardware") / "starcloud-node.toml").read_text()
+    node = node.replace('accelerator = "h100-sxm"', 'accelerator = "fragile.toml"')
+    (folder / "fragile-node.toml").write_text(node)
+    return load_scenario("starcloud-demo").model_copy(update={
+        "hardware": str(folder / "fragile-node.toml"), "hours": 2.0})
+
+
+def test_accelerator_attrition_shrinks_nodes_and_requeues_the_jobs_hit(tmp_path):
+    """Accelerators failing at 1,000 a year each (~20 % of them in two hours): each loss takes
+    one accelerator off its node for good, a job holding it restarts from its checkpoint
+    elsewhere, every job is accounted for, and no node computes on more accelerators than it
+    still has."""
+    run = simulate(_attrition_scenario(tmp_path, 1000.0))
+    s, nodes, jobs = run.summary, run.nodes, run.jobs
+    faults = run.inputs.faults
+    drawn = sum(int(np.sum(t < min(f, run.result.horizon_s)))
+                for t, f in zip(faults.accelerator_loss_s, faults.failure_s))
+    expected = 32 * 64 * -math.expm1(-1000.0 * 2.0 / 8766.0)
+    assert drawn == pytest.approx(expected, rel=0.15)
+    assert s["accelerators_lost"] == drawn == int(nodes["accelerators_lost"].sum())
+    assert s["jobs_total"] == s["jobs_done"] + s["jobs_failed"] + s["jobs_pending"]
+    assert s["jobs_lost"] == 0
+    # capacity bound: busy accelerator-seconds of a node within what it still had
+    horizon = run.result.horizon_s
+    for i, losses in enumerate(faults.accelerator_loss_s):
+        losses = losses[losses < horizon]
+        capacity_s = 64 * horizon - float(np.sum(horizon - losses))
+        assert nodes["busy_accelerator_s"].iloc[i] <= capacity_s + 1e-6
+    assert (jobs["faults"] > 0).any()  # some jobs were hit and restarted
+    again = simulate(_attrition_scenario(tmp_path, 1000.0))
+    assert again.summary["accelerators_lost"] == s["accelerators_lost"]
+    assert again.summary["jobs_done"] == s["jobs_done"]
+
+
+def test_the_built_in_rate_loses_about_what_the_economics_assumes(demo_run):
+    """At the built-in 3 %/yr, 32 x 64 H100 lose ~0.17 accelerators a day: the run and the
+    bill share the number (the economics spreads the same rate over the node's life)."""
+    assert demo_run.inputs.hardware.accelerator.radiation.permanent_failure_per_year == 0.03
+    assert demo_run.summary["accelerators_lost"] <= 3

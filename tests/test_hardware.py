@@ -17,7 +17,7 @@ from orbitsim.model.hardware import (
 from orbitsim.resources import builtin_dir, builtin_names
 
 NODES = ["starcloud-1", "starcloud-node", "starlink-compute", "suncatcher-node"]
-ACCELERATORS = ["b200", "h100-pcie", "h100-sxm", "h200", "tpu-v6e"]
+ACCELERATORS = ["b200", "h100-pcie", "h100-sxm", "h200", "rubin", "tpu-v6e"]
 
 
 def test_builtin_names_list_nodes_only():
@@ -83,6 +83,41 @@ def test_every_number_cites_a_source_or_is_an_assumption():
             assert len(comment) >= 6, f"{path.name}:{number}: number without a source comment"
 
 
+def test_every_number_has_a_range_around_it():
+    """Every scalar number of a hardware file (but its power curve, a shape) has a [ranges]
+    entry [low, high] holding the value: the verdict's Monte Carlo draws from it."""
+    import tomllib
+
+    from orbitsim.model.hardware import numeric_fields
+
+    files = sorted(builtin_dir("hardware").glob("*.toml"))
+    files += sorted(accelerator_dir().glob("*.toml"))
+    for path in files:
+        data = tomllib.loads(path.read_text())
+        ranges = data.get("ranges", {})
+        numbers = numeric_fields({k: v for k, v in data.items() if k != "accelerator"
+                                  or not isinstance(v, str)})
+        assert numbers, path.name
+        for key, value in numbers.items():
+            assert key in ranges, f"{path.name}: {key} has no range"
+            low, high = ranges[key]
+            assert low <= value <= high, f"{path.name}: {key} = {value} outside [{low}, {high}]"
+
+
+def test_ranges_name_fields_and_are_ordered(tmp_path):
+    text = _node_text() + ""
+    bad = text.replace('"mass.bus_kg" = [', '"mass.no_such_kg" = [')
+    with pytest.raises(InputError, match="no_such_kg"):
+        load_node(_write(tmp_path, "r1.toml", bad))
+    low_high = re.sub(r'"mass.bus_kg" = \[([0-9.]+), ([0-9.]+)\]', r'"mass.bus_kg" = [\2, \1]',
+                      text)
+    with pytest.raises(InputError, match="low <= high"):
+        load_node(_write(tmp_path, "r2.toml", low_high))
+    node = load_node("starcloud-node")
+    assert node.range_of("mass.bus_kg") == (400.0, 750.0)
+    assert node.range_of("accelerator.radiation.permanent_failure_per_year") == (0.01, 0.09)
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -134,7 +169,8 @@ def test_accelerator_inline_or_relative_path(tmp_path):
     node = load_node(_write(tmp_path, "n1.toml", _node_text(**{'"h100-pcie"': '"mine.toml"'})))
     assert node.accelerator.name == "mine"
     inline = "\n[accelerator]\n" + acc_text.replace("[radiation]", "[accelerator.radiation]", 1) \
-        .replace("[power_curve]", "[accelerator.power_curve]")
+        .replace("[power_curve]", "[accelerator.power_curve]") \
+        .replace("[ranges]", "[accelerator.ranges]")
     text = _node_text(**{'accelerator = "h100-pcie"': ""}) + inline
     node = load_node(_write(tmp_path, "n2.toml", text))
     assert node.accelerator.power_limit_w == 700.0

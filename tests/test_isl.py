@@ -5,11 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orbitsim import formation_cluster, propagate, time_grid, walker_delta
+from orbitsim import formation_cluster, propagate, time_grid, walker_delta, walker_star
 from orbitsim.geometry.isl import (
+    CROSS_PLANE,
     DEFAULT_GRAZING_ALTITUDE_KM,
     EARTH_RADIUS_KM,
+    IN_PLANE,
+    INTER_GROUP,
+    LINK_KINDS,
+    NEIGHBOUR,
+    SEAM,
     isl_links,
+    laser_mesh,
+    mesh_topology,
     nearest_k,
     plus_grid,
     plus_grid_for,
@@ -101,3 +109,130 @@ def test_max_range_and_table():
     assert frame.rate_bps.tolist() == [100e9, 0.0]
     with pytest.raises(ValueError):
         isl_links(positions, np.array([[0, 3]]))
+
+
+# --- the mesh over time -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_shell_geometry():
+    shell = walker_delta(550, 53, planes=12, per_plane=10, phasing=5)
+    return propagate(shell, time_grid("2026-01-01T00:00Z", 1.0, 300))
+
+
+def test_mesh_topology_labels_the_links_of_a_walker_shell():
+    shell = walker_delta(550, 53, planes=12, per_plane=10, phasing=5)
+    topology = mesh_topology(shell)
+    counts = np.bincount(topology.kind, minlength=len(LINK_KINDS))
+    assert counts[IN_PLANE] == 120 and counts[CROSS_PLANE] == 110 and counts[SEAM] == 10
+    np.testing.assert_array_equal(topology.links, plus_grid(12, 10, phasing=5))
+    plane = topology.links // 10
+    assert np.all((plane[:, 0] == plane[:, 1]) == (topology.kind == IN_PLANE))
+    assert np.all(np.isin(plane[topology.kind == SEAM], [0, 11]))
+    no_seam = mesh_topology(shell, seam_links=False)
+    assert len(no_seam.links) == 230 and SEAM not in no_seam.kind
+    star = mesh_topology(walker_star(780, 86.4, planes=6, per_plane=11, phasing=2))
+    assert SEAM not in star.kind and len(star.links) == 66 + 55
+
+
+def test_mesh_topology_of_other_shells_uses_nearest_neighbours():
+    from orbitsim import combine
+
+    cluster = formation_cluster(9, 1.0)
+    with pytest.raises(ValueError, match="nearest-neighbour"):
+        mesh_topology(cluster)
+    both = combine("both", [walker_delta(550, 53, planes=4, per_plane=10, phasing=1), cluster])
+    geometry = propagate(both, time_grid("2026-01-01T00:00Z", 0.1, 60))
+    topology = mesh_topology(both, geometry.r_ecef_km, nearest=3)
+    np.testing.assert_array_equal(topology.group, [0] * 40 + [1] * 9)
+    neighbour = topology.links[topology.kind == NEIGHBOUR]
+    assert len(neighbour) >= 9 * 3 / 2 and neighbour.min() >= 40
+    np.testing.assert_array_equal(neighbour, nearest_k(geometry.r_ecef_km[40:], 3) + 40)
+    assert len(topology.links[topology.kind != NEIGHBOUR]) == len(plus_grid(4, 10, phasing=1))
+
+
+def test_laser_mesh_is_isl_links_per_step(small_shell_geometry):
+    geometry = small_shell_geometry
+    mesh = laser_mesh(geometry, max_range_km=3000.0)
+    state = isl_links(geometry, mesh.links, max_range_km=3000.0)
+    np.testing.assert_array_equal(mesh.up(), state.visible)
+    assert mesh.offsets[-1] == len(mesh.link) == state.visible.sum()
+    for t in (0, 5, mesh.n_times - 1):
+        a, b, range_km = mesh.edges(t)
+        links = mesh.links[mesh.link[mesh.step(t)]]
+        index = np.flatnonzero(state.visible[:, t])
+        np.testing.assert_array_equal(links, mesh.links[index])
+        np.testing.assert_allclose(range_km, state.range_km[index, t], rtol=1e-12)
+        graph = mesh.graph(t).toarray()
+        np.testing.assert_allclose(graph, graph.T)
+        np.testing.assert_allclose(graph[a, b], range_km * 1e3 / 299_792_458.0, rtol=1e-12)
+        assert np.count_nonzero(graph) == 2 * len(a)
+    frame = mesh.to_frame(names=geometry.constellation.names)
+    assert list(frame.columns) == ["time_s", "sat_a", "sat_b", "name_a", "name_b", "kind",
+                                   "range_km", "delay_ms", "rate_bps"]
+    assert len(frame) == len(mesh.link) and set(frame.kind) <= set(LINK_KINDS)
+    np.testing.assert_allclose(frame.delay_ms, frame.range_km / 299.792458, rtol=1e-12)
+    with pytest.raises(IndexError):
+        mesh.step(mesh.n_times)
+
+
+def test_cross_plane_links_switch_off_above_a_latitude(small_shell_geometry):
+    geometry = small_shell_geometry
+    full = laser_mesh(geometry)
+    cut = laser_mesh(geometry, cross_plane_max_lat_deg=30.0)
+    np.testing.assert_array_equal(full.links, cut.links)
+    polar = np.abs(geometry.lat_deg) > 30.0
+    cross = np.isin(full.kind, [CROSS_PLANE, SEAM])
+    off = polar[full.links[:, 0]] | polar[full.links[:, 1]]  # (n_links, n_times)
+    expected = full.up() & ~(cross[:, None] & off)
+    np.testing.assert_array_equal(cut.up(), expected)
+    assert (full.up() & cross[:, None] & off).any()  # the cut removed something
+    np.testing.assert_array_equal(cut.up()[~cross], full.up()[~cross])  # in-plane untouched
+    # From raw positions the latitudes come from orbitsim's geodetic kernel: same links.
+    raw = laser_mesh(geometry.r_ecef_km, mesh_topology(geometry.constellation),
+                     cross_plane_max_lat_deg=30.0)
+    np.testing.assert_array_equal(raw.up(), cut.up())
+
+
+def test_inter_group_links_join_the_nearest_satellite_of_the_other_shell():
+    from orbitsim import combine
+
+    low = walker_delta(550, 53, planes=8, per_plane=10, phasing=1, prefix="LOW")
+    high = walker_delta(1100, 70, planes=6, per_plane=10, phasing=1, prefix="HIGH",
+                        first_id=1001)
+    both = combine("two-shells", [low, high])
+    geometry = propagate(both, time_grid("2026-01-01T00:00Z", 0.5, 600))
+    mesh = laser_mesh(geometry, inter_group_range_km=1500.0)
+    topology = mesh_topology(both)
+    np.testing.assert_array_equal(mesh.links[:len(topology.links)], topology.links)
+    inter = mesh.kind == INTER_GROUP
+    assert inter.any() and np.all(mesh.links[inter, 0] < 80) and np.all(mesh.links[inter, 1] >= 80)
+    r = geometry.r_ecef_km
+    for t in range(mesh.n_times):
+        a, b, range_km = mesh.edges(t)
+        is_inter = mesh.kind[mesh.link[mesh.step(t)]] == INTER_GROUP
+        pairs = {tuple(p) for p in np.stack([a, b], axis=1)[is_inter].tolist()}
+        assert np.all(range_km[is_inter] <= 1500.0)
+        # Brute force: every satellite's nearest satellite of the other shell, if within range
+        # and Earth-clear, is linked.
+        distance = np.linalg.norm(r[:80, t, None, :] - r[None, 80:, t, :], axis=-1)
+        for i in range(80):
+            j = int(np.argmin(distance[i]))
+            clear = isl_links(r[:, t:t + 1], np.array([[i, 80 + j]])).visible[0, 0]
+            assert ((i, 80 + j) in pairs) == (distance[i, j] <= 1500.0 and clear)
+        for j in range(20):
+            i = int(np.argmin(distance[:, j]))
+            clear = isl_links(r[:, t:t + 1], np.array([[i, 80 + j]])).visible[0, 0]
+            assert ((i, 80 + j) in pairs) == (distance[i, j] <= 1500.0 and clear)
+
+
+def test_laser_mesh_of_positions_needs_a_topology():
+    r = EARTH_RADIUS_KM + 550.0
+    positions = np.array([[[r, 0, 0]], [[r, 1500.0, 0]], [[-r, 0, 0]]])
+    with pytest.raises(ValueError, match="topology"):
+        laser_mesh(positions)
+    mesh = laser_mesh(positions, np.array([[0, 1], [0, 2]]))
+    np.testing.assert_array_equal(mesh.up(), [[True], [False]])
+    assert mesh.kind.tolist() == [NEIGHBOUR, NEIGHBOUR]
+    with pytest.raises(ValueError):
+        laser_mesh(positions, np.array([[0, 1]]), cross_plane_max_lat_deg=95.0)

@@ -103,7 +103,7 @@ def test_lifetimes(node):
     life = failure_times_s(dose_capped, 1000, rng) / SECONDS_PER_YEAR
     assert life.max() == pytest.approx(node.accelerator.radiation.tid_limit_krad / 1.0)
     immortal = exponential.model_copy(update={"radiation": exponential.radiation.model_copy(
-        update={"mttf_years": math.inf})})
+        update={"bus_failure_per_year": 0.0})})
     assert np.all(np.isinf(failure_times_s(immortal, 3, rng)))
 
 

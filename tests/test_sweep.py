@@ -22,6 +22,7 @@ from orbitsim.sweep import (
     run_sweep,
     sample_points,
     t95,
+    typed_points,
 )
 
 HOURS = 0.5
@@ -57,7 +58,12 @@ def test_grid_ids_and_clean_run(clean):
             + table["jobs_pending"]).all()
     assert table["accelerator_hours"].gt(0).all()
     on_disk = pd.read_parquet(clean.out / "sweep.parquet")
-    pd.testing.assert_frame_equal(on_disk, table)
+    # Parquet keeps the verdict's types (an int64 crossover year with nulls, a boolean
+    # viability); pandas reads nullable integers back as floats unless told
+    pd.testing.assert_frame_equal(typed_points(on_disk), table)
+    assert table["verdict_viable"].dtype == "boolean"
+    assert set(table["verdict_viable"].dropna()) <= {True, False}
+    assert table["p_orbit_cheaper"].between(0, 1).all()
 
 
 def test_two_processes_give_the_same_table(clean, base, params, tmp_path):
@@ -190,7 +196,7 @@ def test_a_sweep_killed_midway_and_resumed_loses_and_duplicates_nothing(clean, t
     assert f"{4 - len(finished)} run, {len(finished)} already done" in " ".join(
         resumed.stdout.split())
     assert sorted(p.stem for p in points.glob("*.parquet")) == sorted(clean.ids)
-    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    table = typed_points(pd.read_parquet(tmp_path / "sweep.parquet"))
     pd.testing.assert_frame_equal(table, clean.table)
 
 

@@ -14,6 +14,7 @@ from orbitsim.kernels.visibility import (
     cap_half_angle_rad,
     line_of_sight,
     look_angles,
+    segment_clear_components,
     segment_min_radius_km,
     sin_elevation,
     station_frames,
@@ -124,3 +125,16 @@ def test_bad_shapes_raise():
         sin_elevation(np.zeros((3, 3)), np.zeros((1, 3)), np.zeros((1, 3)))
     with pytest.raises(ValueError):
         line_of_sight(np.zeros(3), np.ones(3), -1.0)
+
+
+def test_segment_clear_components_is_the_min_radius_test():
+    rng = np.random.default_rng(11)
+    a = rng.normal(size=(2000, 3)) * 7000.0
+    b = rng.normal(size=(2000, 3)) * 7000.0
+    b[:5] = a[:5]  # zero-length segments
+    a[5, 1] = np.nan
+    clear, length_sq = segment_clear_components(*a.T, *b.T, R_KM + 80.0)
+    expected = segment_min_radius_km(a, b) > R_KM + 80.0
+    np.testing.assert_array_equal(clear, expected)
+    np.testing.assert_allclose(length_sq, np.sum((b - a) ** 2, axis=1), rtol=1e-12)
+    assert 200 < clear.sum() < 1800 and not clear[5]

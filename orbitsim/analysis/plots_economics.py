@@ -1,4 +1,6 @@
-"""Economics charts as PNG: the cost breakdown of both options and the tornado of the verdict.
+"""Economics charts as PNG: the cost breakdown of both options, the tornado and the
+distribution of the Monte Carlo, the timeline of the launch trajectories and the waterfalls of
+the published comparisons.
 
 Figures are built with :class:`matplotlib.figure.Figure` and the Agg canvas directly (no pyplot,
 no global backend change) and written atomically.
@@ -7,24 +9,20 @@ no global backend change) and written atomically.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from orbitsim.analysis.economics import ITEM_LABELS, TornadoRow
+from orbitsim.analysis.economics.costs import ITEM_LABELS
+from orbitsim.analysis.economics.reproduce import Reproduction
+from orbitsim.analysis.economics.timeline import TrajectoryResult
+from orbitsim.analysis.economics.uncertainty import MonteCarlo, TornadoEntry
 from orbitsim.io import atomic_path
-
-#: Axis titles of the tornado metrics (:func:`orbitsim.analysis.economics.evaluate`).
-METRIC_TITLES = {
-    "premium": "orbital cost minus ground cost, $ per accelerator-hour",
-    "orbit": "orbital cost, $ per accelerator-hour",
-    "ground": "ground cost, $ per accelerator-hour",
-    "ratio": "orbital cost / ground cost (-)",
-}
 
 
 def _save(figure: Figure, path: str | Path, dpi: int) -> Path:
@@ -46,7 +44,7 @@ def _value_label(value: float, unit: str) -> str:
 
 def cost_breakdown_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
     """Stacked horizontal bars, one per option, of the cost per delivered accelerator-hour by
-    item; ``table`` is :func:`orbitsim.analysis.economics.economics_table`."""
+    item; ``table`` is :meth:`orbitsim.analysis.economics.Verdict.table`."""
     figure = Figure(figsize=(9.0, 4.2), layout="constrained")
     axes = figure.add_subplot()
     options = [o for o in ("orbit", "ground") if o in set(table["option"])]
@@ -78,42 +76,142 @@ def cost_breakdown_figure(table: pd.DataFrame, *, title: str | None = None) -> F
     return figure
 
 
-def tornado_figure(rows: Sequence[TornadoRow], *, base_value: float | None = None,
-                   metric: str = "premium", max_rows: int = 10,
-                   title: str | None = None) -> Figure:
-    """Tornado chart of :func:`orbitsim.analysis.economics.tornado` rows (largest swing on top):
-    one bar per parameter from the metric at its low value to the metric at its high value, with
-    the parameter's range in the label; a dashed line at ``base_value`` and, for the premium, a
-    solid line at 0 where orbit and ground cost the same."""
+def tornado_figure(rows: Sequence[TornadoEntry], *, base_value: float | None = None,
+                   max_rows: int = 10, title: str | None = None) -> Figure:
+    """Tornado of the Monte Carlo (largest rank correlation on top): per input, the median
+    premium (orbit minus ground, $ per accelerator-hour) of the draws with the input in its
+    lowest tenth (blue end) and highest tenth (red end), the input's range and its Spearman
+    rank correlation with the orbit/ground ratio in the label; a dashed line at
+    ``base_value`` (the median premium of all draws) and a green line at 0 (break-even)."""
     rows = list(rows)[:max_rows]
     figure = Figure(figsize=(9.0, 0.45 * max(len(rows), 3) + 1.6), layout="constrained")
     axes = figure.add_subplot()
     if base_value is None and rows:
-        base_value = (rows[0].cost_low + rows[0].cost_high) / 2.0
+        base_value = (rows[0].premium_low_usd + rows[0].premium_high_usd) / 2.0
     labels = []
     for k, row in enumerate(rows):
-        low_cost, high_cost = row.cost_low, row.cost_high
-        axes.barh(k, low_cost - base_value, left=base_value, color="C0", height=0.6,
-                  label="parameter low" if k == 0 else None)
-        axes.barh(k, high_cost - base_value, left=base_value, color="C3", height=0.6,
-                  label="parameter high" if k == 0 else None)
+        axes.barh(k, row.premium_low_usd - base_value, left=base_value, color="C0", height=0.6,
+                  label="input in its lowest tenth" if k == 0 else None)
+        axes.barh(k, row.premium_high_usd - base_value, left=base_value, color="C3",
+                  height=0.6, label="input in its highest tenth" if k == 0 else None)
         unit = "" if row.unit in ("-", "fraction") else f" {row.unit}"
-        labels.append(f"{row.label}: {_value_label(row.low_value, row.unit)} / "
-                      f"{_value_label(row.high_value, row.unit)}{unit}")
+        labels.append(f"{row.label} ({_value_label(row.low, row.unit)}-"
+                      f"{_value_label(row.high, row.unit)}{unit}), rho {row.rank_correlation:+.2f}")
     axes.set_yticks(range(len(rows)), labels, fontsize=8)
     axes.invert_yaxis()
     if base_value is not None:
         axes.axvline(base_value, color="black", linestyle="--", linewidth=1,
-                     label=f"base: {base_value:,.2f}")
-    if metric == "premium":
-        low = min([base_value or 0.0] + [min(r.cost_low, r.cost_high) for r in rows])
-        high = max([base_value or 0.0] + [max(r.cost_low, r.cost_high) for r in rows])
-        if low <= 0 <= high:
-            axes.axvline(0.0, color="green", linewidth=1.5, label="break-even (orbit = ground)")
-    axes.set_xlabel(METRIC_TITLES.get(metric, metric))
+                     label=f"median of all draws: {base_value:,.2f}")
+    ends = [base_value or 0.0] + [v for r in rows for v in (r.premium_low_usd,
+                                                             r.premium_high_usd)]
+    if min(ends) <= 0 <= max(ends):
+        axes.axvline(0.0, color="green", linewidth=1.5, label="break-even (orbit = ground)")
+    axes.set_xlabel("orbital cost minus ground cost, $ per accelerator-hour (median of draws)")
     axes.grid(axis="x", alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
-    axes.set_title(title or "Sensitivity of the verdict (each parameter low / high)")
+    axes.set_title(title or "What moves the verdict (Monte Carlo draws)")
+    return figure
+
+
+def distribution_figure(mc: MonteCarlo, *, title: str | None = None) -> Figure:
+    """Histograms of both costs per delivered accelerator-hour over the draws (log scale), with
+    their 5 and 95 % points and the share of draws in which orbit is cheaper."""
+    figure = Figure(figsize=(9.0, 3.8), layout="constrained")
+    axes = figure.add_subplot()
+    finite = [v[np.isfinite(v) & (v > 0)] for v in (mc.orbit_usd, mc.ground_usd)]
+    values = np.concatenate(finite) if any(len(v) for v in finite) else np.array([1.0])
+    bins = np.geomspace(values.min() * 0.95, values.max() * 1.05, 80)
+    for (name, data), colour in zip((("orbit", finite[0]), ("ground", finite[1])), ("C3", "C0")):
+        if not len(data):
+            continue
+        axes.hist(data, bins=bins, color=colour, alpha=0.6,
+                  label=f"{name}: 5-95 % ${np.percentile(data, 5):,.2f}-"
+                        f"${np.percentile(data, 95):,.2f}")
+        for q in (5, 95):
+            axes.axvline(np.percentile(data, q), color=colour, linestyle=":", linewidth=1)
+    axes.set_xscale("log")
+    axes.set_xlabel("cost per delivered accelerator-hour, $ (same utilisation, log scale)")
+    axes.set_ylabel("draws")
+    axes.legend(loc="upper right", fontsize=8,
+                title=f"orbit cheaper in {100 * mc.p_orbit_cheaper:.1f} % of {mc.draws:,} draws",
+                title_fontsize=8)
+    axes.grid(alpha=0.3)
+    axes.set_title(title or "Uncertainty: both costs over the inputs' ranges")
+    return figure
+
+
+def timeline_figure(trajectories: Mapping[str, TrajectoryResult], *,
+                    title: str | None = None) -> Figure:
+    """Orbital and ground cost by deployment year (log scale), one orbital line per launch
+    trajectory, the crossover years marked. Costs are per hour of the first year's accelerator
+    at equal BF16 throughput (a newer generation's hour counts as its throughput ratio of
+    them), so that years with different accelerators compare."""
+    figure = Figure(figsize=(9.0, 4.4), layout="constrained")
+    axes = figure.add_subplot()
+    ground_drawn = False
+    for k, (name, t) in enumerate(trajectories.items()):
+        colour = f"C{k + 1}"
+        scale = np.asarray(t.throughput_ratio, dtype=float)
+        axes.plot(t.years, np.asarray(t.orbit_usd) / scale, marker="o", markersize=3,
+                  color=colour, label=f"orbit, {name} launch trajectory")
+        if not ground_drawn:
+            axes.plot(t.years, np.asarray(t.ground_usd) / scale, color="black", linewidth=2,
+                      label="ground (same utilisation)")
+            ground_drawn = True
+        if t.crossover_year is not None:
+            i = t.years.index(t.crossover_year)
+            axes.plot([t.crossover_year], [t.orbit_usd[i] / scale[i]], marker="*",
+                      markersize=14, color=colour)
+    axes.set_yscale("log")
+    axes.set_xlabel("deployment year")
+    first = next(iter(trajectories.values()), None)
+    unit = first.accelerators[0] if first is not None and first.accelerators else "accelerator"
+    axes.set_ylabel(f"$ per delivered {unit}-equivalent hour (log)")
+    axes.grid(alpha=0.3, which="both")
+    axes.legend(fontsize=8)
+    axes.set_title(title or "Timeline: cost by deployment year (star: crossover)")
+    return figure
+
+
+def _plain(text: str) -> str:
+    """Text with its dollar signs escaped (matplotlib reads ``$...$`` as mathtext)."""
+    return text.replace("$", r"\$")
+
+
+def _money(value: float, unit: str) -> str:
+    if unit == "usd":
+        return f"${value / 1e6:,.1f}M" if abs(value) < 1e9 else f"${value / 1e9:,.2f}B"
+    return f"${value:,.0f}/kW/yr"
+
+
+def waterfall_figure(rep: Reproduction, *, title: str | None = None) -> Figure:
+    """The bridge from a paper's figure (reproduced from its own assumptions) to orbitsim's:
+    one floating bar per switched assumption from the total before to the total after (log
+    scale: the steps span orders of magnitude), green when it lowers the total."""
+    key = "orbit_usd" if rep.unit == "usd" else "usd_per_kw_year"
+    start = rep.reproduced[key]
+    steps = rep.bridge
+    figure = Figure(figsize=(9.0, 0.42 * (len(steps) + 2) + 1.4), layout="constrained")
+    axes = figure.add_subplot()
+    labels = [f"reproduced from the paper's assumptions: {_money(start, rep.unit)}"]
+    axes.barh(0, start, color="grey", height=0.6)
+    before = start
+    for k, step in enumerate(steps, start=1):
+        after = step.total_after
+        low, high = min(before, after), max(before, after)
+        axes.barh(k, high - low, left=low, height=0.6, color="C2" if after < before else "C3")
+        text = step.step if len(step.step) <= 95 else step.step[:92] + "..."
+        labels.append(f"{text}: {'+' if step.delta >= 0 else '-'}"
+                      f"{_money(abs(step.delta), rep.unit)}")
+        before = after
+    labels.append(f"orbitsim: {_money(before, rep.unit)}")
+    axes.barh(len(steps) + 1, before, color="black", height=0.6)
+    axes.set_yticks(range(len(labels)), [_plain(label) for label in labels], fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xscale("log")
+    axes.set_xlabel("$ (log scale)" if rep.unit == "usd" else "$ per kW-year (log scale)")
+    axes.grid(axis="x", alpha=0.3, which="both")
+    axes.set_title(title or f"{rep.name.capitalize()}: from the paper's figure to orbitsim's")
     return figure
 
 
@@ -123,9 +221,13 @@ def save_cost_breakdown_png(table: pd.DataFrame, path: str | Path, *, dpi: int =
     return _save(cost_breakdown_figure(table, title=title), path, dpi)
 
 
-def save_tornado_png(rows: Sequence[TornadoRow], path: str | Path, *,
-                     base_value: float | None = None, metric: str = "premium", dpi: int = 120,
+def save_tornado_png(rows: Sequence[TornadoEntry], path: str | Path, *,
+                     base_value: float | None = None, dpi: int = 120,
                      title: str | None = None) -> Path:
     """Write :func:`tornado_figure` to ``path`` (PNG, atomically)."""
-    return _save(tornado_figure(rows, base_value=base_value, metric=metric, title=title), path,
-                 dpi)
+    return _save(tornado_figure(rows, base_value=base_value, title=title), path, dpi)
+
+
+def save_waterfall_png(rep: Reproduction, path: str | Path, *, dpi: int = 120) -> Path:
+    """Write :func:`waterfall_figure` to ``path`` (PNG, atomically)."""
+    return _save(waterfall_figure(rep), path, dpi)

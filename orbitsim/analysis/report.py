@@ -5,10 +5,15 @@ The page loads nothing from anywhere: its style is inline and every plot is embe
 never touches the network. The same run gives the same bytes (no timestamps, PNG without
 software or date metadata).
 
-Sections: summary (key figures), verdict (:func:`orbitsim.analysis.economics.verdict_from_summary`),
-ground tracks and stations, one node's battery / temperature / utilisation, contact Gantt,
-job latency, throughput (per policy when several ran, else per job kind), cost breakdown,
-tornado.
+Sections: verdict and key figures, ground tracks and coverage, one node's battery /
+temperature / utilisation, contact Gantt, job latency, throughput (per policy when several ran,
+else per job kind), the economics (cost breakdown at equal utilisation, the Monte Carlo's
+distribution and tornado, the timeline of launch trajectories, the value side per workload
+class, the published comparisons' waterfalls, and every input with its range and source).
+
+The report only renders: tracks, coverage and node histories come from the run's products
+(:mod:`orbitsim.sim.products`), the economics from its verdict
+(:mod:`orbitsim.analysis.economics`).
 """
 
 from __future__ import annotations
@@ -25,28 +30,23 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.analysis import plots
-from orbitsim.analysis.economics import ITEM_LABELS, Verdict, load_economics, verdict_from_summary
-from orbitsim.analysis.plots_economics import cost_breakdown_figure, tornado_figure
+from orbitsim.analysis.economics import ITEM_LABELS, Verdict, load_economics
+from orbitsim.analysis.economics.reproduce import reproduce_starcloud, reproduce_suncatcher
+from orbitsim.analysis.economics.value import CREDIT_LABELS, CREDITS
+from orbitsim.analysis.plots_economics import (
+    cost_breakdown_figure,
+    distribution_figure,
+    timeline_figure,
+    tornado_figure,
+    waterfall_figure,
+)
 from orbitsim.errors import InputError
 from orbitsim.io import atomic_path, write_text_atomic
-from orbitsim.model.timegrid import TimeGrid
-from orbitsim.physics.node import NodePhysics
-from orbitsim.physics.power import Segments
+from orbitsim.sim.products import COVERAGE_CELL_DEG
 
-#: Nodes drawn on the map and in the contact Gantt (evenly spread over the constellation).
-MAP_NODES = 6
-GANTT_NODES = 8
 #: Resolution of the economics charts (drawn 9 in wide with small fonts: a little sharper, so
 #: that they fill the page at a readable size).
 ECONOMICS_DPI = 130
-#: Orbits of ground track drawn per node (the whole run would hide the map under lines).
-TRACK_ORBITS = 2.0
-TRACK_STEP_S = 30.0
-#: Coverage map budget: satellites x time samples (about a second of work), at least this many
-#: time samples (else no coverage shading), on cells of this size (degrees).
-COVERAGE_SAMPLES = 3000
-MIN_COVERAGE_TIMES = 12
-COVERAGE_CELL_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -63,30 +63,7 @@ class Plot:
         return f"plot_{self.name}.png"
 
 
-# --- selections ---------------------------------------------------------------------------------
-
-
-def spread_indices(n: int, k: int) -> list[int]:
-    """Up to ``k`` indices evenly spread over ``range(n)``, first and last included."""
-    if n <= 0 or k <= 0:
-        return []
-    return sorted({int(round(x)) for x in np.linspace(0, n - 1, min(n, k))})
-
-
-def focus_node(run) -> int:
-    """The node shown over time: the deepest battery discharge, then the busiest, then the
-    lowest index."""
-    nodes = run.result.nodes
-    utilisation = nodes["utilisation"].to_numpy(dtype=float) if "utilisation" in nodes else \
-        np.zeros(run.inputs.n_nodes)
-    min_soc = np.ones(len(utilisation))
-    if run.inputs.nodes:
-        for k, node in enumerate(run.inputs.nodes[:len(min_soc)]):
-            soc = node.history().get("soc")
-            if soc is not None and len(soc):
-                min_soc[k] = float(np.min(soc))
-    order = np.lexsort((np.arange(len(min_soc)), -np.nan_to_num(utilisation), min_soc))
-    return int(order[0]) if len(order) else 0
+# --- plots of a run ---------------------------------------------------------------------------
 
 
 def node_busy_fraction(jobs: pd.DataFrame, node: int, accelerators: int, horizon_s: float
@@ -98,51 +75,6 @@ def node_busy_fraction(jobs: pd.DataFrame, node: int, accelerators: int, horizon
     end = mine["compute_end_s"].fillna(horizon_s)
     time_s, busy = plots.busy_profile(mine["start_s"], end, mine["accelerators"], horizon_s)
     return time_s, busy / max(accelerators, 1)
-
-
-def dense_history(node: NodePhysics, max_points: int = 2000) -> dict[str, np.ndarray]:
-    """A node's state sampled finely between its recorded events.
-
-    :meth:`NodePhysics.history` holds the state at simulation events only, which may be hours
-    apart while the temperature relaxes in minutes. This replays the node: a fresh
-    :class:`NodePhysics` on the same illumination segments, array power and environment heat,
-    from the same initial state, advanced with each recorded piece's accelerator power in steps
-    of at most ``span / max_points``. The integration is closed-form, so the replay passes
-    through the recorded states (to rounding) and the points between are exact too. Returns
-    the same keys as ``history()``; the recorded history itself when it has fewer than two
-    points.
-    """
-    history = node.history()
-    time_s = history["time_s"]
-    if len(time_s) < 2:
-        return history
-    table = node.segments_table()
-    n = len(table["start_s"])
-    segments = Segments(np.zeros(n, dtype=np.int64), table["start_s"], table["end_s"],
-                        table["illuminated"], np.array([0, n]))
-    replay = NodePhysics(node.hardware, segments, table["array_power_w"],
-                         table["environment_w"], initial_soc=float(history["soc"][0]),
-                         initial_temp_k=float(history["temp_k"][0]), record=True)
-    step_s = max((time_s[-1] - time_s[0]) / max_points, 1e-3)
-    power_w = history["accelerator_power_w"]
-    for k in range(1, len(time_s)):
-        start, end = float(time_s[k - 1]), float(time_s[k])
-        if end <= replay.t_s:
-            continue
-        pieces = max(1, math.ceil((end - start) / step_s - 1e-9))
-        for t in np.linspace(start, end, pieces + 1)[1:].tolist():
-            replay.advance(t, float(power_w[k]))
-    return replay.history()
-
-
-def run_verdict(run, economics=None) -> Verdict:
-    """The economics verdict of a run with the built-in (or given) economics terms."""
-    return verdict_from_summary(run.summary, run.inputs.hardware, run.inputs.n_nodes,
-                                economics if economics is not None else load_economics(),
-                                n_stations=len(run.inputs.network.stations))
-
-
-# --- plots of a run -----------------------------------------------------------------------------
 
 
 def _coastlines() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -163,44 +95,16 @@ def _coastlines() -> list[tuple[np.ndarray, np.ndarray]]:
     return [(line[:, 0], line[:, 1]) for line in coastlines()]
 
 
-def coverage_grid(run) -> tuple[TimeGrid | None, float]:
-    """The time grid of the report's coverage map and its elevation mask (the stations'
-    median, °): the run's grid thinned so that satellites x samples stay within
-    :data:`COVERAGE_SAMPLES`; ``None`` when that leaves fewer than :data:`MIN_COVERAGE_TIMES`
-    samples (a constellation too large for a quick map)."""
-    from orbitsim.model.timegrid import time_grid
-
-    grid = run.inputs.grid
-    mask_deg = float(np.median(run.inputs.network.min_elevation_deg))
-    n_times = min(len(grid), COVERAGE_SAMPLES // max(run.inputs.n_nodes, 1))
-    if n_times < MIN_COVERAGE_TIMES or grid.duration_s <= 0:
-        return None, mask_deg
-    step_s = max(grid.step_s, math.ceil(grid.duration_s / (n_times - 1)))
-    return time_grid(grid.start_utc, grid.duration_s / 3600.0, step_s), mask_deg
-
-
 def map_plot(run) -> Plot:
-    from orbitsim.geometry.coverage import coverage
-    from orbitsim.geometry.propagate import propagate
-    from orbitsim.model.timegrid import time_grid
-
+    products = run.products
     constellation, grid, network = run.inputs.constellation, run.inputs.grid, run.inputs.network
-    shown = spread_indices(len(constellation), MAP_NODES)
-    subset = constellation.subset(shown)
-    period_min = float(np.nanmedian(subset.mean_period_min()))
-    hours = min(grid.duration_s / 3600.0, TRACK_ORBITS * period_min / 60.0)
-    track_grid = time_grid(grid.start_utc, hours, min(TRACK_STEP_S, grid.step_s))
-    geometry = propagate(subset, track_grid)
-    altitude_km = float(np.nanmedian(geometry.alt_km))
-    names = [constellation.names[i] for i in shown]
-    cover_grid, mask_deg = coverage_grid(run)
-    if cover_grid is not None:
-        result = coverage(constellation, cover_grid, min_elevation_deg=mask_deg,
-                          cell_deg=COVERAGE_CELL_DEG)
+    shown, hours, mask_deg = products.track_nodes, products.track_hours, products.mask_deg
+    result = products.coverage
+    if result is not None:
         shading = (result.lat_deg, result.lon_deg, 100.0 * result.covered_fraction)
         footprint = None
         covered = (f"Shading: share of the {grid.duration_s / 3600.0:g} h run (sampled every "
-                   f"{cover_grid.step_s / 60.0:.3g} min) with at least one of the "
+                   f"{products.coverage_step_s / 60.0:.3g} min) with at least one of the "
                    f"{len(constellation):,} nodes above {mask_deg:g}° elevation, on a "
                    f"{COVERAGE_CELL_DEG:g}° grid; {100 * result.global_covered_fraction():.1f} % "
                    f"of the Earth's surface on average. ")
@@ -208,16 +112,16 @@ def map_plot(run) -> Plot:
                  f"{len(constellation):,} nodes and the {network.name} stations")
     else:
         shading = None
-        footprint = plots.footprint_radius_deg(altitude_km, network.min_elevation_deg)
-        covered = (f"Green circles: where a node at {altitude_km:,.0f} km is above each "
+        footprint = plots.footprint_radius_deg(products.altitude_km, network.min_elevation_deg)
+        covered = (f"Green circles: where a node at {products.altitude_km:,.0f} km is above each "
                    f"station's elevation mask (spherical Earth); the constellation is too large "
                    f"for a quick coverage map (see `orbitsim coverage`). ")
         title = (f"Ground tracks of {len(shown)} of {len(constellation):,} nodes and the "
                  f"{network.name} ground stations")
     figure = plots.ground_track_figure(
-        geometry.lon_deg, geometry.lat_deg, names, station_lon_deg=network.lon_deg,
-        station_lat_deg=network.lat_deg, station_footprint_deg=footprint,
-        coastlines=_coastlines(), coverage=shading,
+        products.track_lon_deg, products.track_lat_deg, products.track_names,
+        station_lon_deg=network.lon_deg, station_lat_deg=network.lat_deg,
+        station_footprint_deg=footprint, coastlines=_coastlines(), coverage=shading,
         coverage_label=f"time with a node above {mask_deg:g}° (%)", title=title)
     caption = (f"{covered}Lines: sub-satellite points of {len(shown)} nodes spread over the "
                f"constellation during the first {hours:.1f} h (dot: position at the start). "
@@ -228,7 +132,7 @@ def map_plot(run) -> Plot:
 def node_plot(run, node: int) -> Plot:
     hardware = run.inputs.hardware
     horizon_s = float(run.result.horizon_s)
-    history = dense_history(run.inputs.nodes[node]) if run.inputs.nodes else None
+    history = run.products.focus_history if node == run.products.focus_node else None
     time_s, fraction = node_busy_fraction(run.jobs, node, hardware.accelerators, horizon_s)
     name = run.inputs.constellation.names[node]
     floor = 1.0 - hardware.battery.depth_of_discharge
@@ -251,9 +155,9 @@ def node_plot(run, node: int) -> Plot:
     return Plot("node", "One node over time", caption, plots.png_bytes(figure))
 
 
-def contact_plot(run, focus: int) -> Plot:
+def contact_plot(run) -> Plot:
     constellation = run.inputs.constellation
-    shown = sorted(set(spread_indices(len(constellation), GANTT_NODES)) | {focus})
+    shown = run.products.gantt_nodes
     names = [constellation.names[i] for i in shown]
     figure = plots.contact_gantt_figure(
         run.inputs.contacts, names, float(run.result.horizon_s),
@@ -302,12 +206,15 @@ def throughput_plot(run, policy_summaries: Mapping[str, Mapping] | None) -> Plot
 
 
 def cost_plots(verdict: Verdict) -> list[Plot]:
+    """Cost breakdown, distribution and tornado of the Monte Carlo, timeline."""
     if math.isfinite(verdict.orbit_usd_per_accelerator_hour):
         breakdown = cost_breakdown_figure(
-            verdict.table(), title=f"Cost per delivered accelerator-hour: orbit against the "
-                                   f"ground in {verdict.region}")
-        caption = ("Annualised cost of each item divided by the accelerator-hours delivered "
-                   "(orbit at the run's utilisation, ground at its own).")
+            verdict.table(), title=f"Cost per delivered accelerator-hour at "
+                                   f"{100 * verdict.utilisation:.0f} % utilisation on both sides "
+                                   f"({verdict.region})")
+        caption = ("Annualised cost of each item divided by the accelerator-hours delivered, "
+                   "both options at the run's utilisation (the ground serving the same work), "
+                   "every input at its mode.")
         dpi = ECONOMICS_DPI
     else:
         breakdown = plots.message_figure(
@@ -317,26 +224,61 @@ def cost_plots(verdict: Verdict) -> list[Plot]:
         caption = "Annual costs of both options, item by item."
         dpi = plots.DPI
     result = [Plot("costs", "Cost breakdown", caption, plots.png_bytes(breakdown, dpi))]
-    if verdict.tornado:
-        base = verdict.orbit_usd_per_accelerator_hour - verdict.ground_usd_per_accelerator_hour
-        figure = tornado_figure(verdict.tornado, base_value=base, metric="premium")
-        caption = ("Orbital cost minus ground cost per accelerator-hour when one parameter at a "
-                   "time goes to its low (blue) or high (red) value; below zero, orbit is "
-                   "cheaper.")
-    else:
-        figure = plots.message_figure("Sensitivity of the verdict",
-                                      "No sensitivity: the run delivered no accelerator-hours.")
-        caption = "The tornado needs a run that delivered accelerator-hours in orbit."
-    result.append(Plot("tornado", "Sensitivity (tornado)", caption,
-                       plots.png_bytes(figure, ECONOMICS_DPI)))
+    mc = verdict.monte_carlo
+    if verdict.facts.utilisation > 0 and mc.tornado:
+        result.append(Plot(
+            "uncertainty", "Uncertainty (Monte Carlo)",
+            f"Both costs over {mc.draws:,} seeded draws (seed {mc.seed}) of every input from a "
+            f"triangular distribution on its range (low, mode, high: the table of inputs "
+            f"below); dotted lines: 5 and 95 %.",
+            plots.png_bytes(distribution_figure(mc), ECONOMICS_DPI)))
+        base = float(np.median(mc.orbit_usd - mc.ground_usd))
+        result.append(Plot(
+            "tornado", "What moves the verdict (tornado)",
+            "For each input, the median orbital-minus-ground premium of the draws in which it "
+            "lies in its lowest tenth (blue end) and highest tenth (red end); rho: its Spearman "
+            "rank correlation with the orbit/ground ratio over all draws. Below zero, orbit is "
+            "cheaper.", plots.png_bytes(tornado_figure(mc.tornado, base_value=base),
+                                        ECONOMICS_DPI)))
+    if verdict.timeline:
+        result.append(Plot(
+            "timeline", "Timeline: deployment years",
+            "Cost per delivered accelerator-hour by deployment year, both options at the run's "
+            "utilisation, every input at its mode: the first year prices the node as simulated, "
+            "later years the newest accelerator generation and each launch-price trajectory "
+            "(constellations/economics/timeline.toml).",
+            plots.png_bytes(timeline_figure(verdict.timeline), ECONOMICS_DPI)))
     return result
+
+
+def paper_plots(run, verdict: Verdict | None) -> list[tuple[Plot, object]]:
+    """The Starcloud and Suncatcher waterfalls with this run's node (and its orbit's sunlit
+    fraction over a year), each with its :class:`Reproduction`."""
+    if verdict is None:
+        return []
+    economics = load_economics()
+    out = []
+    try:
+        reps = [reproduce_starcloud(run.inputs.hardware, economics,
+                                    sunlit_fraction=run.products.year_sunlit_fraction),
+                reproduce_suncatcher(run.inputs.hardware, economics)]
+    except (InputError, ValueError):
+        return []
+    for rep in reps:
+        figure = waterfall_figure(rep)
+        caption = (f"{rep.source}. Each bar switches one of the paper's assumptions to "
+                   f"orbitsim's ({run.inputs.hardware.name}), in order; the steps add up "
+                   f"exactly to orbitsim's figure. " + " ".join(rep.notes))
+        out.append((Plot(f"waterfall_{rep.name}", f"Published comparison: {rep.name}", caption,
+                         plots.png_bytes(figure, ECONOMICS_DPI)), rep))
+    return out
 
 
 def report_plots(run, *, verdict: Verdict | None = None,
                  policy_summaries: Mapping[str, Mapping] | None = None) -> list[Plot]:
     """Every plot of the report, in page order."""
-    focus = focus_node(run)
-    result = [map_plot(run), node_plot(run, focus), contact_plot(run, focus), latency_plot(run),
+    focus = run.products.focus_node
+    result = [map_plot(run), node_plot(run, focus), contact_plot(run), latency_plot(run),
               throughput_plot(run, policy_summaries)]
     if verdict is not None:
         result.extend(cost_plots(verdict))
@@ -455,15 +397,29 @@ def summary_groups(run, verdict: Verdict | None) -> dict[str, list[tuple[str, st
     if verdict is not None:
         price = verdict.break_even_launch_usd_per_kg
         util = verdict.break_even_utilisation
+        mc = verdict.monte_carlo
+        crossover = {name: tr.crossover_year for name, tr in verdict.timeline.items()}
         groups["Economics"] = [
-            ("ground region", verdict.region),
+            ("ground region / deployment year", f"{verdict.region} / {verdict.year}"),
+            ("utilisation on both sides", _percent(verdict.utilisation)),
             ("orbit cost per accelerator-hour", _usd(verdict.orbit_usd_per_accelerator_hour)),
-            ("ground cost per accelerator-hour", _usd(verdict.ground_usd_per_accelerator_hour)),
-            ("launch price assumed", f"{_usd(verdict.orbit_inputs.launch_price_usd_per_kg)}/kg"),
-            ("break-even launch price", f"{_usd(price)}/kg" if math.isfinite(price) and price > 0
+            ("ground cost, same utilisation",
+             _usd(verdict.ground_usd_per_accelerator_hour_same_utilisation)),
+            ("orbit / ground (same utilisation)", f"{verdict.ratio_same_utilisation:,.2f}"),
+            (f"ground at its own {_percent(verdict.ground_utilisation)}",
+             _usd(verdict.ground_usd_per_accelerator_hour_own_utilisation)),
+            ("orbit cost, 5-95 % of draws", f"{_usd(mc.percentile('orbit', 5))} - "
+                                            f"{_usd(mc.percentile('orbit', 95))}"),
+            ("probability orbit is cheaper", f"{100 * mc.p_orbit_cheaper:.1f} % of "
+                                             f"{mc.draws:,} draws"),
+            ("launch price assumed", f"{_usd(verdict.launch_price_usd_per_kg)}/kg"),
+            ("break-even launch price", f"{_usd(price)}/kg" if math.isfinite(price)
              else "none (no launch price closes the gap)"),
-            ("break-even utilisation", _percent(util) if math.isfinite(util) and util <= 1
-             else "above 100 % (unreachable)"),
+            ("break-even utilisation (vs ground's own)",
+             _percent(util) if math.isfinite(util) else "above 100 % (unreachable)"),
+            ("crossover year", ", ".join(f"{name}: {year if year else 'none by 2040'}"
+                                         for name, year in crossover.items()) or "–"),
+            ("viable workload classes", ", ".join(verdict.viable_workloads) or "none"),
         ]
     return groups
 
@@ -510,12 +466,75 @@ def cost_table_html(verdict: Verdict) -> str:
             else:
                 cells += ["", ""]
         rows.append(cells)
-    rows.append(["total", _usd(verdict.orbit.total_annual_usd),
+    totals = table.groupby("option")["usd_per_year"].sum()
+    rows.append(["total", _usd(totals.get("orbit", math.nan)),
                  _usd(verdict.orbit_usd_per_accelerator_hour),
-                 _usd(verdict.ground.total_annual_usd),
-                 _usd(verdict.ground_usd_per_accelerator_hour)])
+                 _usd(totals.get("ground", math.nan)),
+                 _usd(verdict.ground_usd_per_accelerator_hour_same_utilisation)])
     return _table(["item", "orbit ($/year)", "orbit ($/accelerator-h)", "ground ($/year)",
                    "ground ($/accelerator-h)"], rows, css="costs")
+
+
+def timeline_table_html(verdict: Verdict) -> str:
+    """Per launch trajectory: crossover year, share of draws crossing, and the costs of the
+    first, a middle and the last year."""
+    rows = []
+    for name, tr in verdict.timeline.items():
+        picks = sorted({0, len(tr.years) // 2, len(tr.years) - 1})
+        costs = "; ".join(f"{tr.years[i]} ({tr.accelerators[i]}, "
+                          f"{_usd(tr.launch_usd_per_kg[i])}/kg): {_usd(tr.orbit_usd[i])} vs "
+                          f"{_usd(tr.ground_usd[i])}" for i in picks)
+        rows.append([name, str(tr.crossover_year or f"none by {tr.years[-1]}"),
+                     f"{100 * tr.p_crossover:.1f} %", costs])
+    return _table(["trajectory", "crossover year", "draws crossing", "orbit vs ground"], rows,
+                  numeric_from=1)
+
+
+def ladder_table_html(verdict: Verdict) -> str:
+    """The best case for orbit, one rung at a time (:func:`best_case_ladder`)."""
+    rows = [[r.step, _usd(r.orbit_usd), _usd(r.ground_usd), f"{r.ratio:,.2f}"]
+            for r in verdict.ladder]
+    return _table(["assumption (cumulative)", "orbit ($/accelerator-h)",
+                   "ground ($/accelerator-h)", "orbit / ground"], rows)
+
+
+def value_table_html(verdict: Verdict) -> str:
+    """Per workload class: its accelerator-hours, the three credits, the effective orbital
+    cost against the ground (same utilisation), viability now and crossover by trajectory."""
+    rows = []
+    for name, w in verdict.workloads.items():
+        credits = ", ".join(f"{CREDIT_LABELS[k]} {_usd(w.credits_usd_per_hour.get(k, 0.0))}"
+                            for k in CREDITS)
+        crossings = ", ".join(f"{t}: {y or 'none'}" for t, y in w.crossover_year.items())
+        rows.append([name, w.facts.kind, f"{w.facts.accelerator_hours:,.0f}", credits,
+                     _usd(w.effective_orbit_usd), _usd(w.ground_usd),
+                     "yes" if w.viable else "no", f"{100 * w.p_viable:.1f} %", crossings])
+    return _table(["class", "kind", "accelerator-h", "credits ($/accelerator-h)",
+                   "orbit after credits", "ground", "viable", "P(viable)", "crossover"],
+                  rows, numeric_from=2)
+
+
+def bridge_table_html(rep) -> str:
+    """A published comparison: the paper's figure, the reproduction, each step, orbitsim's."""
+    unit = "usd" if rep.unit == "usd" else "usd_per_kw_year"
+    key = "orbit_usd" if unit == "usd" else "usd_per_kw_year"
+    fmt = (lambda v: f"${v / 1e6:,.2f}M") if unit == "usd" else (lambda v: f"${v:,.0f}/kW/yr")
+    rows = [["published", fmt(rep.published[key])],
+            ["reproduced from the paper's assumptions", fmt(rep.reproduced[key])]]
+    rows += [[step.step, ("+" if step.delta >= 0 else "-") + fmt(abs(step.delta))]
+             for step in rep.bridge]
+    rows.append(["orbitsim", fmt(rep.orbitsim[key])])
+    return _table(["step", "orbit" if unit == "usd" else "launched power"], rows)
+
+
+def inputs_table_html(verdict: Verdict) -> str:
+    """Every number of the verdict with its range and its source."""
+    rows = []
+    for p in verdict.params.values():
+        spread = "fixed" if not p.uncertain else f"{_number(p.low)} - {_number(p.high)}"
+        rows.append([p.label, f"{_number(p.mode)} {p.unit}", spread, p.source, p.note])
+    return _table(["input", "mode", "range", "file", "source or assumption"], rows,
+                  numeric_from=1, css="inputs")
 
 
 def kind_table_html(summary: Mapping) -> str:
@@ -551,6 +570,7 @@ h3 { font-size: 1.02em; margin: 0.2em 0 0.3em; color: #2f3a4f; }
 table.summary td { padding: 3px 8px; }
 table.summary td:first-child { color: #4b5567; width: 48%; }
 table.costs tr:last-child td { font-weight: 700; border-top: 2px solid #9aa3b2; }
+table.inputs td { font-size: 0.85em; white-space: normal; }
 figure { margin: 0; }
 figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: #4b5567; font-size: 0.92em; margin-top: 0.5em; }
@@ -567,8 +587,12 @@ def _figure_html(plot: Plot) -> str:
             f"</figure></section>")
 
 
+def _with_table(plot: Plot, table: str) -> str:
+    return _figure_html(plot).replace("</figure></section>", f"</figure>{table}</section>")
+
+
 def render_html(run, plot_list: Sequence[Plot], *, verdict: Verdict | None,
-                verdict_error: str | None = None) -> str:
+                verdict_error: str | None = None, papers: Sequence = ()) -> str:
     """The report page as a string (no external reference of any kind)."""
     from orbitsim import __version__
 
@@ -601,11 +625,37 @@ def render_html(run, plot_list: Sequence[Plot], *, verdict: Verdict | None,
         parts.append(block.replace("</figure></section>",
                                    f"</figure>{kind_table_html(run.summary)}</section>"))
     if verdict is not None and "costs" in by_name:
-        block = _figure_html(by_name["costs"])
-        parts.append(block.replace("</figure></section>",
-                                   f"</figure>{cost_table_html(verdict)}</section>"))
-    if "tornado" in by_name:
-        parts.append(_figure_html(by_name["tornado"]))
+        parts.append(_with_table(by_name["costs"], cost_table_html(verdict)))
+    for name in ("uncertainty", "tornado"):
+        if name in by_name:
+            parts.append(_figure_html(by_name[name]))
+    if verdict is not None and verdict.ladder:
+        parts.append('<section id="ladder"><h2>What it would take</h2><p class="sub">The '
+                     "verdict's costs as its assumptions move, one rung at a time, to the end "
+                     "of their ranges that favours orbit. If the last rung still leaves orbit "
+                     "dearer, no combination of the ranges in the files makes it viable.</p>"
+                     f"{ladder_table_html(verdict)}</section>")
+    if verdict is not None and "timeline" in by_name:
+        parts.append(_with_table(by_name["timeline"], timeline_table_html(verdict)))
+    if verdict is not None and verdict.workloads:
+        parts.append('<section id="value"><h2>Value: what orbit delivers that the ground '
+                     'cannot, per workload class</h2><p class="sub">Credits per delivered '
+                     'accelerator-hour, from this run: data processed in orbit instead of '
+                     'downlinked (priced at the ground-station service), a sovereignty premium '
+                     'for tenants bound to jurisdictions, and the margin earned during the '
+                     "ground's wait for grid power. A class is viable when orbit after its "
+                     "credits costs no more than the ground at the same utilisation.</p>"
+                     f"{value_table_html(verdict)}</section>")
+    for rep in papers:
+        plot = by_name.get(f"waterfall_{rep.name}")
+        if plot is not None:
+            parts.append(_with_table(plot, bridge_table_html(rep)))
+    if verdict is not None:
+        parts.append('<section id="inputs"><h2>Every input of the verdict</h2>'
+                     '<p class="sub">Mode (the files\' value), range (low - high of the '
+                     'triangular distribution the Monte Carlo draws from; fixed: a design choice '
+                     'or a data-sheet value) and source, from constellations/economics/ and '
+                     f"the hardware files.</p>{inputs_table_html(verdict)}</section>")
     parts.append(f"<footer>orbitsim {html.escape(__version__)}: scenario {html.escape(sc.name)}, "
                  f"seed {sc.seed}. This page loads nothing from the network.</footer>")
     parts.append("</main></body></html>")
@@ -617,30 +667,32 @@ def write_report(run, out: str | Path, *, verdict: Verdict | None = None,
     """Write ``out/report.html`` and ``out/plot_*.png`` for a run (each atomically); returns
     their paths, the page last.
 
-    ``verdict``: the run's economics (computed with the built-in terms when not given; an
-    economics :class:`InputError`, such as an accelerator without a price, is shown on the page
-    instead). ``policy_summaries``: ``{policy: summary}`` of runs of the same scenario under
-    several policies, for the throughput comparison.
+    ``verdict``: the run's economics (``run.verdict`` when not given; its text or the economics
+    error is shown when there is none). ``policy_summaries``: ``{policy: summary}`` of runs of
+    the same scenario under several policies, for the throughput comparison.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    verdict = verdict if verdict is not None else getattr(run, "verdict", None)
     verdict_error = None
     if verdict is None:
-        try:
-            verdict = run_verdict(run)
-        except InputError as error:
-            verdict_error = f"No economics verdict: {error}"
+        verdict_error = (run.summary.get("verdict") or {}).get("text") or \
+            "No economics verdict for this run."
     plot_list = report_plots(run, verdict=verdict, policy_summaries=policy_summaries)
+    papers = paper_plots(run, verdict)
+    plot_list += [plot for plot, _ in papers]
     written = []
     for plot in plot_list:
         with atomic_path(out / plot.filename) as tmp:
             tmp.write_bytes(plot.png)
         written.append(out / plot.filename)
-    page = render_html(run, plot_list, verdict=verdict, verdict_error=verdict_error)
+    page = render_html(run, plot_list, verdict=verdict, verdict_error=verdict_error,
+                       papers=[rep for _, rep in papers])
     written.append(write_text_atomic(out / "report.html", page))
     return written
 
 
-__all__ = ["GANTT_NODES", "MAP_NODES", "Plot", "cost_table_html", "dense_history", "focus_node",
-           "node_busy_fraction", "render_html", "report_plots", "run_verdict", "spread_indices",
-           "summary_groups", "summary_html", "write_report"]
+__all__ = ["Plot", "bridge_table_html", "cost_table_html", "inputs_table_html",
+           "ladder_table_html", "node_busy_fraction", "paper_plots", "render_html",
+           "report_plots", "summary_groups", "summary_html", "timeline_table_html",
+           "value_table_html", "write_report"]

@@ -50,9 +50,9 @@ def run(
 
     Example: orbitsim run starcloud-demo --out out/demo
     """
+    from orbitsim.api import simulate
     from orbitsim.io import check_replaceable
     from orbitsim.results import check_out_dir, write_outputs
-    from orbitsim.sim.run import simulate
 
     check_out_dir(out)  # before the simulation, not after it
     check_replaceable(Path(out))  # a run replaces its folder whole: not a folder of other files
@@ -88,11 +88,25 @@ def run(
             table.add_row(key, _fmt(summary[key]))
     if summary.get("nodes_decayed"):
         table.add_row("nodes_decayed", _fmt(summary["nodes_decayed"]))
-    verdict = summary.get("verdict")
-    if verdict:
-        table.add_row("verdict", escape(verdict.get("text", "")))
+    verdict = summary.get("verdict") or {}
+    for key, label in (("orbit_usd_per_accelerator_hour", "orbit $/accelerator-h"),
+                       ("ground_usd_per_accelerator_hour_same_utilisation",
+                        "ground $/accelerator-h, same util."),
+                       ("p_orbit_cheaper", "P(orbit cheaper)"),
+                       ("crossover_year", "crossover year (base)")):
+        if key in verdict:
+            value = verdict[key]
+            if key == "crossover_year" and value is None:
+                value = "none by 2040"
+            elif key == "p_orbit_cheaper" and value is not None:
+                value = f"{100 * value:.1f} % of {verdict.get('draws', 0):,} draws"
+            elif isinstance(value, float):
+                value = f"${value:,.2f}"
+            table.add_row(label, escape(str(value)))
     table.add_row("wall time", f"{time.perf_counter() - began:.1f} s")
     console.print(table)
+    if verdict.get("text"):
+        console.print(f"verdict: {escape(verdict['text'])}")
     console.print(f"results in [bold]{escape(str(out))}/[/]: "
                   + ", ".join(escape(Path(f).name) for f in files))
     _ = json  # summary.json is written by write_outputs

@@ -16,7 +16,9 @@ from orbitsim.model.validation import read_toml
 
 #: Economics files (``constellations/economics/*.toml``): the key that tells each apart.
 ECONOMICS_KEYS = (("common", "accelerator_price_usd"), ("orbit", "manufacturing_usd_per_kg"),
-                  ("ground", "default_region"), ("policy", "regions"))
+                  ("ground", "default_region"), ("timeline", "launch_trajectories"),
+                  ("value", "market_usd_per_h100_hour"), ("references", "starcloud"),
+                  ("policy", "regions"))
 
 
 def economics_part(data: dict) -> str | None:
@@ -54,7 +56,8 @@ def sniff_kind(path: Path) -> str:
                          "(scenario), 'node'/'accelerator' (hardware), 'power_limit_w' "
                          "(accelerator), 'job_classes' (workload) or an economics table "
                          "('accelerator_price_usd', 'manufacturing_usd_per_kg', "
-                         "'default_region' or 'regions')",
+                         "'default_region', 'launch_trajectories', 'market_usd_per_h100_hour', "
+                         "'starcloud' or 'regions')",
                          source=path)
     if suffix == ".csv":
         head = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].lower()
@@ -120,26 +123,35 @@ def check_scenario_inputs(scenario, path: Path) -> float:
 
 
 def check_economics(path: Path, data: dict) -> str:
-    """Validate one economics file (and, named like a built-in one, its folder as a whole)."""
-    from orbitsim.analysis import economics
-    from orbitsim.model.validation import validate_model
+    """Validate one economics file with its ``[ranges]`` (and, named like a built-in one, its
+    folder as a whole)."""
+    from orbitsim.analysis.economics import terms
+    from orbitsim.analysis.economics.reproduce import check_references
 
     part = economics_part(data)
-    models = {"common": economics.CommonTerms, "orbit": economics.OrbitTerms,
-              "ground": economics.GroundTerms, "policy": economics.PolicyTerms}
-    terms = validate_model(models[part], data, path)
-    if path.stem in economics.FILES and path.stem == part:
-        economics.load_economics(path.parent)  # cross-file checks (operator_region)
+    if part == "references":
+        return f"published references, {check_references(data, path)}"
+    model, ranges = terms.read_part(part, path)
+    if path.stem in terms.FILES and path.stem == part:
+        economics = terms.load_economics(path.parent)  # cross-file checks (operator_region)
+        if part == "timeline":
+            terms.check_generations(economics)
+    ranged = f"{_plural(len(ranges), 'range')}"
     if part == "common":
-        detail = _plural(len(terms.accelerator_price_usd), "accelerator price")
+        detail = _plural(len(model.accelerator_price_usd), "accelerator price")
     elif part == "orbit":
-        detail = (f"launch ${terms.launch_price_usd_per_kg:,.0f}/kg, "
-                  f"{terms.lifetime_years:g}-year life")
+        detail = (f"launch ${model.launch_price_usd_per_kg:,.0f}/kg, "
+                  f"{model.lifetime_years:g}-year life")
     elif part == "ground":
-        detail = f"{_plural(len(terms.regions), 'region')}, default {terms.default_region}"
+        detail = f"{_plural(len(model.regions), 'region')}, default {model.default_region}"
+    elif part == "timeline":
+        detail = (f"{model.first_year}-{model.last_year}, "
+                  f"{len(model.launch_trajectories)} launch trajectories")
+    elif part == "value":
+        detail = f"H100-hour at ${model.market_usd_per_h100_hour:g}"
     else:
-        detail = _plural(len(terms.regions), "region")
-    return f"{part} terms, {detail}"
+        detail = _plural(len(model.regions), "region")
+    return f"{part} terms, {detail}, {ranged}"
 
 
 def check_file(path: Path) -> tuple[str, str]:

@@ -190,6 +190,36 @@ def segment_min_radius_km(r_a_km: np.ndarray, r_b_km: np.ndarray) -> np.ndarray:
     return np.sqrt(np.einsum("...i,...i->...", nearest, nearest))
 
 
+def segment_clear_components(ax, ay, az, bx, by, bz, clear_radius_km: float
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """Earth-clear test and squared length of segments ``a → b`` given one array per coordinate.
+
+    Inputs: six float arrays of one shape, km (e.g. gathered from contiguous per-coordinate
+    position arrays); returns ``(clear, length_sq_km2)`` of that shape. ``clear`` is
+    :func:`segment_min_radius_km` ``> clear_radius_km`` in squared form, without a square root:
+    ``|a + t d|² = |a|² + t (2 a·d + t |d|²) > R²`` with ``t = clip(−a·d / |d|², 0, 1)``. NaN
+    coordinates give False.
+    """
+    dx = np.subtract(bx, ax)
+    dy = np.subtract(by, ay)
+    dz = np.subtract(bz, az)
+    length_sq = dx * dx
+    length_sq += dy * dy
+    length_sq += dz * dz
+    ad = np.multiply(ax, dx, out=dx)
+    ad += np.multiply(ay, dy, out=dy)
+    ad += np.multiply(az, dz, out=dz)
+    t = np.divide(-ad, np.where(length_sq > 0.0, length_sq, 1.0))
+    np.clip(t, 0.0, 1.0, out=t)
+    closest_sq = np.multiply(t, length_sq)
+    closest_sq += 2.0 * ad
+    closest_sq *= t
+    closest_sq += np.multiply(ax, ax)
+    closest_sq += np.multiply(ay, ay)
+    closest_sq += np.multiply(az, az)
+    return closest_sq > float(clear_radius_km) ** 2, length_sq
+
+
 def line_of_sight(r_a_km: np.ndarray, r_b_km: np.ndarray, clear_radius_km: float) -> np.ndarray:
     """True where the segment between two positions stays above ``clear_radius_km``.
 

@@ -38,6 +38,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: ``[ranges]`` of a hardware file: dotted field path -> (low, high), the spread of that number
+#: in the verdict's Monte Carlo (the field's value is the mode; equal ends: fixed).
+Ranges = dict[str, tuple[float, float]]
+
+
+def numeric_fields(data: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Every scalar number of a parsed hardware table by dotted path (``power_curve`` and
+    ``ranges`` are left out: a curve's shape is not one number)."""
+    out: dict[str, float] = {}
+    for key, value in data.items():
+        if key in ("power_curve", "ranges"):
+            continue
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        if isinstance(value, dict):
+            out.update(numeric_fields(value, f"{prefix}{key}."))
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value is not None:
+            out[f"{prefix}{key}"] = float(value)
+    return out
+
+
+def _check_ranges(model: BaseModel, ranges: Ranges) -> None:
+    fields = numeric_fields(model.model_dump(exclude={"accelerator"}))
+    for key, (low, high) in ranges.items():
+        if key not in fields:
+            raise ValueError(f"ranges: {key!r} is not a number of this file")
+        if not low <= high:
+            raise ValueError(f"ranges: {key!r} needs low <= high, got [{low}, {high}]")
+
+
 class PowerCurve(_Model):
     """Throughput fraction at a power-cap fraction, piecewise linear between the points.
 
@@ -70,6 +100,8 @@ class PowerCurve(_Model):
 class AcceleratorRadiation(_Model):
     sefi_per_day: NonNegativeFloat  # single-event functional interrupts per device-day in LEO
     tid_limit_krad: PositiveFloat  # total ionising dose at which the device stops being usable
+    #: in-orbit permanent loss of one device a year (the node keeps working with the others)
+    permanent_failure_per_year: NonNegativeFloat = 0.0
 
 
 class Accelerator(_Model):
@@ -87,9 +119,11 @@ class Accelerator(_Model):
     mass_kg: PositiveFloat
     radiation: AcceleratorRadiation
     power_curve: PowerCurve
+    ranges: Ranges = {}
 
     @model_validator(mode="after")
     def _check(self) -> Accelerator:
+        _check_ranges(self, self.ranges)
         if self.idle_power_w >= self.power_limit_w:
             raise ValueError("idle_power_w must be below power_limit_w")
         idle_fraction = self.idle_power_w / self.power_limit_w
@@ -173,8 +207,31 @@ class NodeRadiation(_Model):
     saa_multiplier: Annotated[float, Field(ge=1)] = 1.0
     sefi_recovery_s: NonNegativeFloat = 0.0
     dose_krad_per_year: NonNegativeFloat = 0.0
-    mttf_years: PositiveFloat = math.inf
+    #: permanent failures of the spacecraft bus a year (the whole node is lost): the hazard of
+    #: an exponential lifetime, or of a Weibull one of mean ``1 / rate`` and ``weibull_shape``
+    bus_failure_per_year: NonNegativeFloat = 0.0
     weibull_shape: PositiveFloat = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mttf(cls, data: Any) -> Any:
+        """``mttf_years`` (before orbitsim 0.2: the whole node's mean life) is read as
+        ``bus_failure_per_year = 1 / mttf_years``."""
+        if isinstance(data, dict) and "mttf_years" in data:
+            data = dict(data)
+            mttf = data.pop("mttf_years")
+            if "bus_failure_per_year" in data:
+                raise ValueError("give bus_failure_per_year or mttf_years, not both")
+            try:
+                data["bus_failure_per_year"] = 1.0 / float(mttf) if float(mttf) > 0 else mttf
+            except (TypeError, ValueError):
+                data["bus_failure_per_year"] = mttf
+        return data
+
+    @property
+    def mttf_years(self) -> float:
+        """Mean life of the bus, years (``inf`` without failures)."""
+        return 1.0 / self.bus_failure_per_year if self.bus_failure_per_year > 0 else math.inf
 
 
 class NodeHardware(_Model):
@@ -191,7 +248,21 @@ class NodeHardware(_Model):
     thermal: Thermal
     mass: Mass
     radiation: NodeRadiation = NodeRadiation()
+    ranges: Ranges = {}
     source: str = ""
+
+    @model_validator(mode="after")
+    def _check_node(self) -> NodeHardware:
+        _check_ranges(self, self.ranges)
+        return self
+
+    def range_of(self, path: str) -> tuple[float, float]:
+        """``(low, high)`` of a numeric field (``"mass.bus_kg"``, ``"accelerator.mass_kg"``);
+        its value twice when the file gives no range."""
+        source, key = (self.accelerator, path.removeprefix("accelerator.")) \
+            if path.startswith("accelerator.") else (self, path)
+        value = numeric_fields(source.model_dump(exclude={"accelerator"}))[key]
+        return source.ranges.get(key, (value, value))
 
     @property
     def max_accelerator_power_w(self) -> float:

@@ -452,6 +452,39 @@ class NodePhysics:
             return {k: np.zeros(0) for k in _HISTORY_KEYS}
         return {k: np.asarray(v, dtype=float) for k, v in self._history.items()}
 
+    def replay(self, max_points: int = 2000) -> dict[str, np.ndarray]:
+        """This node's state sampled finely between its recorded events.
+
+        :meth:`history` holds the state at simulation events only, which may be hours apart
+        while the temperature relaxes in minutes. A fresh node on the same illumination
+        segments, array power and environment heat, from the same initial state, is advanced
+        with each recorded piece's accelerator power in steps of at most ``span / max_points``.
+        The integration is closed-form, so the replay passes through the recorded states (to
+        rounding) and the points between are exact too. Same keys as :meth:`history`; the
+        history itself when it has fewer than two points.
+        """
+        history = self.history()
+        time_s = history["time_s"]
+        if len(time_s) < 2:
+            return history
+        table = self.segments_table()
+        n = len(table["start_s"])
+        segments = Segments(np.zeros(n, dtype=np.int64), table["start_s"], table["end_s"],
+                            table["illuminated"], np.array([0, n]))
+        replay = NodePhysics(self.hardware, segments, table["array_power_w"],
+                             table["environment_w"], initial_soc=float(history["soc"][0]),
+                             initial_temp_k=float(history["temp_k"][0]), record=True)
+        step_s = max((time_s[-1] - time_s[0]) / max_points, 1e-3)
+        power_w = history["accelerator_power_w"]
+        for k in range(1, len(time_s)):
+            start, end = float(time_s[k - 1]), float(time_s[k])
+            if end <= replay.t_s:
+                continue
+            pieces = max(1, math.ceil((end - start) / step_s - 1e-9))
+            for t in np.linspace(start, end, pieces + 1)[1:].tolist():
+                replay.advance(t, float(power_w[k]))
+        return replay.history()
+
     def energy_balance(self) -> dict[str, float]:
         """Energy accounts since the start, Wh: ``energy_in = used + Δstored + battery_loss +
         curtailed`` (``residual`` is the difference, zero to rounding)."""

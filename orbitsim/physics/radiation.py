@@ -11,8 +11,13 @@
   in latitude and 40° in longitude: a simple stand-in for the region where the AP-8/AP-9 trapped
   proton flux above ~10 MeV dominates at 400-800 km (the anomaly sits over South America and the
   South Atlantic and drifts west by ~0.3°/yr; the ellipse is fixed).
-* Permanent failure: a Weibull lifetime with mean ``mttf_years`` and shape ``weibull_shape``
-  (1 = exponential), cut at the total-dose life ``tid_limit_krad / dose_krad_per_year``.
+* Permanent failure of the spacecraft bus (the whole node is lost): a Weibull lifetime of mean
+  ``1 / bus_failure_per_year`` and shape ``weibull_shape`` (1 = exponential), cut at the
+  total-dose life ``tid_limit_krad / dose_krad_per_year``.
+* Accelerator attrition: each accelerator fails for good at its own exponential time of rate
+  ``permanent_failure_per_year`` (:func:`accelerator_loss_times_s`); the node keeps working
+  with the others. The economics uses the same two rates (``orbitsim.analysis.economics``), so
+  the run and the bill agree.
 * A fault loses the work since the last checkpoint: :func:`lost_work_s` computes it from the
   fault and checkpoint times; the simulation owns checkpoints.
 
@@ -103,9 +108,9 @@ def failure_times_s(node: NodeHardware, n_nodes: int, rng: np.random.Generator, 
                     age_years: float = 0.0) -> np.ndarray:
     """Permanent-failure time of each node from the run start, s, ``(n_nodes,)`` (may be inf).
 
-    Weibull with mean ``mttf_years`` and shape ``k`` (scale ``mttf / Γ(1 + 1/k)``), cut at the
-    total-dose life; a node already ``age_years`` old has that much less dose margin (the random
-    lifetime is drawn fresh: memoryless for ``k = 1``).
+    The bus: Weibull with mean ``mttf_years = 1 / bus_failure_per_year`` and shape ``k`` (scale
+    ``mttf / Γ(1 + 1/k)``), cut at the total-dose life; a node already ``age_years`` old has
+    that much less dose margin (the random lifetime is drawn fresh: memoryless for ``k = 1``).
     """
     rad = node.radiation
     if math.isinf(rad.mttf_years):
@@ -119,15 +124,35 @@ def failure_times_s(node: NodeHardware, n_nodes: int, rng: np.random.Generator, 
     return life_years * SECONDS_PER_YEAR
 
 
+def accelerator_loss_times_s(node: NodeHardware, n_nodes: int, duration_s: float,
+                             rng: np.random.Generator) -> list[np.ndarray]:
+    """Times (s from the start, sorted) at which accelerators of each node fail for good within
+    ``duration_s``: each of the node's accelerators has an exponential lifetime of rate
+    ``permanent_failure_per_year``. Exact and vectorised: the count per node is binomial with
+    ``p = 1 - exp(-a T)``, and a lifetime known to end before ``T`` is drawn from the truncated
+    exponential ``-ln(1 - v p) / a``."""
+    rate = node.accelerator.radiation.permanent_failure_per_year / SECONDS_PER_YEAR
+    if rate <= 0.0 or duration_s <= 0.0 or n_nodes == 0:
+        return [np.empty(0) for _ in range(n_nodes)]
+    p = -math.expm1(-rate * duration_s)
+    counts = rng.binomial(node.accelerators, p, n_nodes)
+    times = -np.log1p(-rng.uniform(0.0, 1.0, int(counts.sum())) * p) / rate
+    owner = np.repeat(np.arange(n_nodes), counts)
+    order = np.lexsort((times, owner))
+    return np.split(times[order], np.cumsum(counts)[:-1])
+
+
 @dataclass(frozen=True, eq=False)
 class NodeFaults:
     """Fault times of a set of nodes: ``sefi_s[i]`` sorted SEFI times of node ``i`` (s since the
-    grid start), ``failure_s`` ``(n_nodes,)`` permanent failure times (inf: none), and
-    ``recovery_s`` the outage after each SEFI."""
+    grid start), ``failure_s`` ``(n_nodes,)`` permanent failure times (inf: none),
+    ``recovery_s`` the outage after each SEFI, and ``accelerator_loss_s[i]`` the sorted times at
+    which node ``i`` loses one accelerator for good (``None``: no attrition drawn)."""
 
     sefi_s: list[np.ndarray]
     failure_s: np.ndarray
     recovery_s: float
+    accelerator_loss_s: list[np.ndarray] | None = None
 
     def sefi_before_failure(self, index: int) -> np.ndarray:
         """SEFI times of node ``index`` that happen before its permanent failure."""
@@ -136,8 +161,10 @@ class NodeFaults:
 
 
 def node_faults(node: NodeHardware, seconds, rng: np.random.Generator, *, lat_deg=None,
-                lon_deg=None, n_nodes: int | None = None, age_years: float = 0.0) -> NodeFaults:
-    """Draw SEFI and permanent-failure times for ``n_nodes`` nodes of one hardware type.
+                lon_deg=None, n_nodes: int | None = None, age_years: float = 0.0,
+                attrition_rng: np.random.Generator | None = None) -> NodeFaults:
+    """Draw SEFI and permanent-failure times for ``n_nodes`` nodes of one hardware type, and
+    accelerator losses from ``attrition_rng`` (none without it).
 
     With ``lat_deg``/``lon_deg`` ``(n_nodes, n_times)`` the SEFI rate rises inside the SAA.
     """
@@ -152,7 +179,11 @@ def node_faults(node: NodeHardware, seconds, rng: np.random.Generator, *, lat_de
         rate = sefi_rate_per_s(node, n_nodes=n_nodes, n_times=seconds.size)
     sefi = poisson_times_s(seconds, rate, rng)
     failures = failure_times_s(node, n_nodes, rng, age_years=age_years) + seconds[0]
-    return NodeFaults(sefi, failures, node.radiation.sefi_recovery_s)
+    losses = None
+    if attrition_rng is not None:
+        losses = [t + seconds[0] for t in accelerator_loss_times_s(
+            node, n_nodes, float(seconds[-1] - seconds[0]), attrition_rng)]
+    return NodeFaults(sefi, failures, node.radiation.sefi_recovery_s, losses)
 
 
 def lost_work_s(fault_times_s, checkpoint_times_s, start_s: float = 0.0) -> np.ndarray:

@@ -101,6 +101,8 @@ class Simulation:
         self.env = simpy.Environment(initial_time=0.0)
         self.horizon_s = float(horizon_s if horizon_s is not None else inputs.grid.duration_s)
         self.rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+        self._seed = seed
+        self._attrition_rng: np.random.Generator | None = None
         self._uniforms: list[float] = []
         self._last_request: JobRequest | None = None
         self._uniform_next = 0
@@ -556,11 +558,19 @@ class Simulation:
     def _computed(self, j: int, requeue: str = "") -> None:
         """Job ``j`` left its node(s): its work is done, or (``requeue``) it was taken off:
         ``"failure"`` (a node failed), ``"decay"`` (a node's orbit failed: it re-entered or its
-        propagation diverged) or ``"isl-cut"`` (a gang member was cut off)."""
+        propagation diverged), ``"accelerator-failure"`` (one of its accelerators failed for
+        good) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
         if requeue == "isl-cut":
             self._enqueue(j)
+            return
+        if requeue == "accelerator-failure":
+            if self.faults_destroy_jobs:
+                self._fail(j, "an accelerator failed permanently (faults destroy jobs)",
+                           lost=True)
+            else:
+                self._enqueue(j)
             return
         if requeue:
             if self.faults_destroy_jobs:
@@ -609,6 +619,13 @@ class Simulation:
         if lost:
             self.lost[j] = True
 
+    def _attrition_uniform(self) -> float:
+        """Which accelerator of a node fails: a uniform from the run's own stream of them."""
+        if self._attrition_rng is None:
+            self._attrition_rng = np.random.default_rng(
+                np.random.SeedSequence(self._seed, spawn_key=(4,)))
+        return float(self._attrition_rng.random())
+
     def _fault_driver(self):
         faults = self.inputs.faults
         if faults is None:
@@ -623,6 +640,11 @@ class Simulation:
         times.append(faults.failure_s[fail])
         kinds.append(np.ones(len(fail), dtype=np.int8))
         nodes.append(fail)
+        for i, losses in enumerate(faults.accelerator_loss_s or []):
+            keep = losses[losses < min(faults.failure_s[i], self.horizon_s)]
+            times.append(keep)
+            kinds.append(np.full(len(keep), 2, dtype=np.int8))
+            nodes.append(np.full(len(keep), i))
         times = np.concatenate(times)
         order = np.lexsort((np.concatenate(nodes), times))
         kinds = np.concatenate(kinds)[order]
@@ -634,7 +656,15 @@ class Simulation:
             node = self.nodes[i]
             if not node.alive:
                 continue
-            if kind == 0:
+            if kind == 2:  # one accelerator lost for good: the node goes on without it
+                hit = node.lose_accelerator(self._attrition_uniform())
+                self._set_free(node)
+                if hit is not None and hit.hold:
+                    self._detach_partners(hit)
+                self._dispatch(node.group)
+                if hit is not None:
+                    self._computed(hit.job_id, requeue="accelerator-failure")
+            elif kind == 0:
                 for running in node.fault(faults.recovery_s):
                     if running.hold:  # a gang computes in lock-step: every member rolls back
                         for other, member in self._running[running.job_id]:
@@ -754,7 +784,8 @@ class Simulation:
             row = {"node": node.index, "satellite": names[node.index], "group": node.group,
                    "alive": node.alive, "busy_accelerator_s": node.busy_accelerator_s,
                    "utilisation": node.busy_accelerator_s / (self.n_acc * self.horizon_s),
-                   "faults": node.faults, "lost_flop": node.lost_flop}
+                   "faults": node.faults, "lost_flop": node.lost_flop,
+                   "accelerators_lost": node.accelerators_lost}
             if node.physics is not None:
                 totals = node.physics.totals()
                 row.update({f"{k}": v for k, v in totals.items()})

@@ -50,6 +50,8 @@ def summarise(result: SimResult) -> dict:
         "faults": int(nodes["faults"].sum()),
         "nodes": n_nodes,
         "nodes_failed": int((~nodes["alive"]).sum()),
+        "accelerators_lost": int(nodes["accelerators_lost"].sum())
+        if "accelerators_lost" in nodes else 0,
         "accelerators_per_node": int(result.accelerators_per_node),
         "hours": result.horizon_s / 3600.0,
     }
@@ -90,3 +92,97 @@ def governance_violations(transfers: pd.DataFrame, jobs: pd.DataFrame,
         rows = tenant == code
         bad += int((~mask[stations[rows]]).sum())
     return bad
+
+
+def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
+                 horizon_s: float) -> dict:
+    """What the ground link cost and offered in a run, from the transfer log and the contact
+    plan (``contacts``: ``sat_index, station_index, start_s, end_s, bytes_capacity``):
+
+    * ``ground_contact_minutes``: the contact minutes a ground-station service would bill:
+      per pass that carried data, the minutes the link was busy, rounded up to a whole minute
+      (services such as AWS Ground Station reserve contacts by the minute, for any part of a
+      pass); ``ground_contact_passes``: those passes;
+    * ``contact_capacity_gb_per_minute``: bytes the passes could carry over their duration;
+    * ``mean_wait_to_contact_s``: time from a random instant to the next pass of a node, averaged
+      over nodes and the run (0 during a pass; a node with no pass left waits to the horizon).
+    """
+    out = {"ground_contact_minutes": 0.0, "ground_contact_passes": 0,
+           "contact_capacity_gb_per_minute": None, "mean_wait_to_contact_s": None}
+    if contacts is None or contacts.empty or horizon_s <= 0:
+        return out
+    sat = contacts["sat_index"].to_numpy(dtype=np.int64)
+    station = contacts["station_index"].to_numpy(dtype=np.int64)
+    start = contacts["start_s"].to_numpy(dtype=float)
+    end = contacts["end_s"].to_numpy(dtype=float)
+    duration = np.clip(end - start, 0.0, None)
+    total_min = duration.sum() / 60.0
+    if total_min > 0:
+        out["contact_capacity_gb_per_minute"] = float(
+            contacts["bytes_capacity"].to_numpy(dtype=float).sum() / 1e9 / total_min)
+    if transfers is not None and not transfers.empty:
+        n_st = int(station.max()) + 1
+        key = sat * n_st + station
+        order = np.lexsort((start, key))
+        key_sorted, start_sorted = key[order], start[order]
+        t_key = (transfers["sat_index"].to_numpy(dtype=np.int64) * n_st
+                 + transfers["station_index"].to_numpy(dtype=np.int64))
+        t_mid = 0.5 * (transfers["start_s"].to_numpy(dtype=float)
+                       + transfers["end_s"].to_numpy(dtype=float))
+        # the pass of each piece: the last pass of its (satellite, station) starting before it
+        combined = key_sorted.astype(float) * (horizon_s * 4.0 + 1.0) + start_sorted
+        probe = t_key.astype(float) * (horizon_s * 4.0 + 1.0) + t_mid
+        at = np.searchsorted(combined, probe, side="right") - 1
+        valid = (at >= 0) & (key_sorted[np.clip(at, 0, None)] == t_key)
+        piece_s = (transfers["end_s"].to_numpy(dtype=float)
+                   - transfers["start_s"].to_numpy(dtype=float))[valid]
+        used, where = np.unique(order[at[valid]], return_inverse=True)
+        busy_s = np.bincount(where, weights=piece_s, minlength=len(used))
+        out["ground_contact_minutes"] = float(np.ceil(busy_s / 60.0 - 1e-9).sum())
+        out["ground_contact_passes"] = int(len(used))
+    # waiting time to the next pass: union of each node's passes, then sum of gap^2 / 2
+    by_node = np.lexsort((start, sat))
+    s_sat, s_start, s_end = sat[by_node], np.clip(start[by_node], 0, horizon_s), \
+        np.clip(end[by_node], 0, horizon_s)
+    wait = 0.0
+    boundaries = np.flatnonzero(np.diff(s_sat)) + 1
+    for a, b in zip(np.r_[0, boundaries], np.r_[boundaries, len(s_sat)]):
+        reach = np.maximum.accumulate(s_end[a:b])
+        previous = np.r_[0.0, reach[:-1]]
+        gaps = np.clip(s_start[a:b] - previous, 0.0, None)
+        tail = max(horizon_s - reach[-1], 0.0)
+        wait += float((gaps ** 2).sum() / 2.0 + tail ** 2 / 2.0)
+    nodes_without = n_nodes - len(np.unique(sat))
+    wait += nodes_without * horizon_s ** 2 / 2.0
+    out["mean_wait_to_contact_s"] = wait / (n_nodes * horizon_s)
+    return out
+
+
+def class_metrics(jobs: pd.DataFrame, bound_tenants: set[str] | frozenset[str] = frozenset()
+                  ) -> dict:
+    """Per workload class (``job_class``): kind, tenant, whether the tenant is bound to
+    jurisdictions, jobs, accelerator-hours and bytes of the finished jobs (``bytes_born_in_orbit``:
+    inputs never uploaded, the Earth-observation data processed where it was taken), latency
+    and compute-time medians."""
+    if jobs.empty or "job_class" not in jobs:
+        return {}
+    out = {}
+    for name, group in jobs.groupby("job_class", sort=True):
+        done = group[group["status"] == "done"]
+        born = done[done["kind"] == "eo-processing"]["input_bytes"]
+        compute = (done["compute_end_s"] - done["start_s"]) if len(done) else pd.Series(
+            dtype=float)
+        tenant = str(group["tenant"].iloc[0])
+        out[str(name)] = {
+            "kind": str(group["kind"].iloc[0]), "tenant": tenant,
+            "jurisdiction_bound": tenant in bound_tenants,
+            "jobs_total": int(len(group)), "jobs_done": int(len(done)),
+            "accelerator_hours": float(done["accelerator_s"].sum() / 3600.0),
+            "bytes_born_in_orbit": float(born.sum()),
+            "bytes_up": float(done["bytes_up"].sum()),
+            "bytes_down": float(done["bytes_down"].sum()),
+            "latency_p50_s": _percentile(done["latency_s"], 50),
+            "latency_p95_s": _percentile(done["latency_s"], 95),
+            "compute_p50_s": _percentile(compute, 50),
+        }
+    return out

@@ -127,6 +127,7 @@ class NodeAgent:
         self.busy_accelerator_s = 0.0
         self.lost_flop = 0.0
         self.faults = 0
+        self.accelerators_lost = 0
         self.exact_regime_s = 0.0
         # Physics book-keeping.
         self._physics_t = 0.0  # time the physics has been advanced to
@@ -425,6 +426,45 @@ class NodeAgent:
         self._decide_regime()
         self._set_rates()
         self._arm()
+        return hit
+
+    def lose_accelerator(self, u: float) -> RunningJob | None:
+        """One accelerator fails for good (attrition); the node keeps working with the others.
+
+        ``u`` in [0, 1) picks the failed accelerator uniformly among the node's: a free one
+        (the node just has one fewer), or one held by a job, which is then rolled back to its
+        last checkpoint and taken off the node (its other accelerators freed) and returned for
+        requeueing."""
+        if self.accelerators <= 0:
+            return None
+        self.sync()
+        self.progress_jobs()
+        slot = int(u * self.accelerators)
+        self.accelerators -= 1
+        self.p_full = self.accelerators * self.p_acc_max
+        self.accelerators_lost += 1
+        if slot < self.free:
+            self.free -= 1
+            self._after_change()
+            return None
+        slot -= self.free
+        hit = None
+        for job in list(self.jobs.values()) + list(self.held.values()):
+            if slot < job.accelerators:
+                hit = job
+                break
+            slot -= job.accelerators
+        if hit is None:  # rounding: the last accelerator
+            self.free = max(self.free - 1, 0)
+            self._after_change()
+            return None
+        self._roll_back(hit)
+        self.jobs.pop(hit.job_id, None)
+        self.held.pop(hit.job_id, None)
+        hit.version += 1
+        hit.faults += 1
+        self.free += hit.accelerators - 1
+        self._after_change()
         return hit
 
     def fail(self) -> list[RunningJob]:

@@ -18,8 +18,10 @@ from orbitsim.physics.node import NodePhysics, nodes_from_geometry
 from orbitsim.physics.radiation import NodeFaults, node_faults
 
 ISL_MODES = ("grid", "none")
-#: Random streams of a scenario seed: jobs use spawn key 0, faults spawn key (1, chunk start).
+#: Random streams of a scenario seed: jobs use spawn key 0, faults spawn key (1, chunk start),
+#: accelerator attrition spawn key (3, chunk start) (the engine's own draws use key 2).
 FAULT_STREAM = 1
+ATTRITION_STREAM = 3
 
 
 @dataclass(eq=False)
@@ -50,8 +52,11 @@ class SimInputs:
 
 
 def isl_groups(constellation: Constellation, mode: str) -> np.ndarray:
-    """ISL group of each satellite: ``grid`` connects each shell (+Grid laser mesh, or the
-    nearest-neighbour mesh of a cluster) into one group; ``none`` leaves every satellite alone.
+    """ISL group of each satellite: ``grid`` puts all the satellites of a shell in one group
+    (the whole constellation when its shells do not account for every satellite); ``none``
+    leaves every satellite alone. The simulation treats a group as fully connected: a member
+    relays through any other member at once, with no link delay or capacity limit (the laser
+    mesh of :mod:`orbitsim.geometry.isl` is not used by the simulation yet).
     """
     n = len(constellation)
     if mode == "none":
@@ -127,7 +132,7 @@ def inject_node_failures(faults: NodeFaults | None, n_nodes: int, failures,
             raise InputError(f"node {failure.node} does not exist (the constellation has "
                              f"{n_nodes} nodes, 0..{n_nodes - 1})", field="fail_nodes")
         failure_s[failure.node] = min(failure_s[failure.node], failure.at_s)
-    return NodeFaults(faults.sefi_s, failure_s, faults.recovery_s)
+    return NodeFaults(faults.sefi_s, failure_s, faults.recovery_s, faults.accelerator_loss_s)
 
 
 def inject_decays(faults: NodeFaults | None, decay_s: np.ndarray,
@@ -141,7 +146,7 @@ def inject_decays(faults: NodeFaults | None, decay_s: np.ndarray,
         faults = NodeFaults([np.empty(0) for _ in range(n_nodes)], np.full(n_nodes, np.inf),
                             recovery_s)
     return NodeFaults(faults.sefi_s, np.minimum(faults.failure_s.astype(float), decay_s),
-                      faults.recovery_s)
+                      faults.recovery_s, faults.accelerator_loss_s)
 
 
 @dataclass(eq=False)
@@ -169,8 +174,10 @@ def prepare_chunk(chunk: GeometryChunk, grid: TimeGrid, *, hardware: NodeHardwar
     if faults:
         rng = np.random.default_rng(
             np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
+        attrition = np.random.default_rng(
+            np.random.SeedSequence(seed, spawn_key=(ATTRITION_STREAM, chunk.start)))
         drawn = node_faults(hardware, grid.seconds, rng, lat_deg=np.nan_to_num(chunk.lat_deg),
-                            lon_deg=np.nan_to_num(chunk.lon_deg))
+                            lon_deg=np.nan_to_num(chunk.lon_deg), attrition_rng=attrition)
     return ChunkInputs(passes, nodes, drawn)
 
 
@@ -190,6 +197,7 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     nodes: list[NodePhysics] | None = [] if physics else None
     sefi: list[np.ndarray] = []
     failures: list[np.ndarray] = []
+    losses: list[np.ndarray] = []
     table = StationTable.of(network, grid.duration_s, None, seed)
     passes = []  # per chunk, the compact columns only (30 bytes a pass)
     orbit_failures: list = []
@@ -207,7 +215,9 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
         if faults:
             sefi.extend(part.faults.sefi_s)
             failures.append(part.faults.failure_s)
-    fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s)
+            losses.extend(part.faults.accelerator_loss_s or [])
+    fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s,
+                              losses)
                    if faults and failures else None)
     fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
                                        hardware.radiation.sefi_recovery_s)

@@ -24,7 +24,7 @@ from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import get_policy
 from orbitsim.sim.engine import SimResult, Simulation
-from orbitsim.sim.metrics import summarise
+from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
 
 #: ``simulate(workers=None)`` prepares constellations this big on every core.
@@ -43,6 +43,10 @@ class RunResult:
     #: and satellites with stale elements: :mod:`orbitsim.geometry.health` tables.
     orbit_errors: Any = None
     stale_elements: Any = None
+    #: the economics verdict (``orbitsim.analysis.economics.Verdict``) once priced
+    #: (:func:`orbitsim.api.simulate` does it; ``summary["verdict"]`` is its ``to_dict()``)
+    verdict: Any = None
+    _products: Any = dataclasses.field(default=None, repr=False)
 
     @property
     def jobs(self):
@@ -51,6 +55,20 @@ class RunResult:
     @property
     def nodes(self):
         return self.result.nodes
+
+    @property
+    def transfers(self):
+        return self.result.transfers
+
+    @property
+    def products(self):
+        """Ground tracks, the coverage map and node histories for the report, computed once
+        on first use (:func:`orbitsim.sim.products.run_products`)."""
+        if self._products is None:
+            from orbitsim.sim.products import run_products
+
+            self._products = run_products(self)
+        return self._products
 
 
 _PREPARED: dict[tuple, SimInputs] = {}
@@ -163,6 +181,12 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["isl_cut_s"] = float(sum(
         max(0.0, min(c.end_s, grid.duration_s) - c.start_s) for c in scenario.isl_cuts))
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
+    # What the economics reads of the run: the ground link as billed and offered, and each
+    # workload class (orbitsim.analysis.economics.value).
+    summary.update(link_metrics(result.transfers, inputs.contacts, inputs.n_nodes,
+                                result.horizon_s))
+    bound = {tenant.name for tenant in workload.tenants if tenant.allowed_countries}
+    summary["by_class"] = class_metrics(result.jobs, bound)
     # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
     decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
     summary["step_s_used"] = float(grid.step_s)
