@@ -117,3 +117,23 @@ def test_a_run_uses_the_overridden_hardware():
     assert run.inputs.hardware.thermal.radiator_area_m2 == 0.35
     assert run.inputs.hardware.battery == load_node("starcloud-1").battery
     assert resolve_hardware("starcloud-1", None).thermal.radiator_area_m2 == 0.6
+
+
+def test_validate_resolves_a_hardware_table_as_a_run_does(tmp_path, capsys):
+    from orbitsim.cli import main
+
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO + '[hardware]\nbase = "starlink-compute"\n'
+                    'thermal.radiator_area_m2 = 8.0\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", str(path)])
+    assert exit_info.value.code == 0
+    assert "valid scenario" in capsys.readouterr().out
+    path.write_text(SCENARIO + '[hardware]\nbase = "starlink-compute"\n'
+                    'thermal.radiator_area_m2 = -1.0\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", str(path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: {path}: hardware.thermal.radiator_area_m2: Input should be greater "
+                   "than 0 (got -1.0)")

@@ -14,7 +14,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    DEFAULT_START,
+    Hours,
+    MaxEpochAge,
+    Start,
+    Step,
+    Workers,
+    check_suffix,
+    orbit_warnings,
+    sampling_step,
+)
 from orbitsim.errors import InputError
 from orbitsim.geometry.contacts import COLUMNS, iter_contact_windows
 from orbitsim.geometry.propagate import default_chunk_size
@@ -46,6 +57,7 @@ def contacts(
     workers: Workers = 1,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the cloud process of optical stations.")] = 0,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
 ) -> None:
     """Contact windows of every satellite over every station, to CSV.
 
@@ -54,6 +66,7 @@ def contacts(
 
     Example: orbitsim contacts starlink-shell1 --stations commercial --hours 24 --out passes.csv
     """
+    check_suffix(out, (".csv",), "--out")
     console = Console(highlight=False)
     began = time.perf_counter()
     if min_elevation is not None and not (math.isfinite(min_elevation)
@@ -62,16 +75,18 @@ def contacts(
                          field="--min-elevation")
     sats = load_constellation(constellation)
     network = load_ground_network(stations)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = default_chunk_size(len(grid))
     frames: list[pd.DataFrame] = []
+    failures: list = []
     with Progress(TextColumn("[bold]contacts"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as bar:
         task = bar.add_task("contacts", total=len(sats))
         for frame in iter_contact_windows(sats, network, grid, min_elevation_deg=min_elevation,
-                                          workers=workers, seed=seed, chunk_size=chunk):
+                                          workers=workers, seed=seed, chunk_size=chunk,
+                                          failures=failures):
             frames.append(frame)
             bar.advance(task, min(chunk, len(sats) - int(bar.tasks[0].completed)))
     frames = [f for f in frames if len(f)]
@@ -80,6 +95,7 @@ def contacts(
     passes = passes.sort_values(["start_s", "sat_index", "station_index"], kind="stable")
     write_csv_atomic(out, passes[list(CSV_COLUMNS)])
     elapsed = time.perf_counter() - began
+    orbit_warnings(sats, grid, failures, max_epoch_age_days)
 
     mask = (f"{min_elevation:g}° (all stations)" if min_elevation is not None
             else "each station's own")

@@ -12,7 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    DEFAULT_START,
+    Hours,
+    MaxEpochAge,
+    Start,
+    Step,
+    Workers,
+    check_suffix,
+    orbit_warnings,
+)
 from orbitsim.errors import InputError
 
 
@@ -34,6 +44,7 @@ def coverage(
                                               "comma-separated) for a ground-track plot.")] = None,
     track_png: Annotated[Path | None, typer.Option("--track-png", help="Ground-track PNG "
                                                    "(with --track).")] = None,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
 ) -> None:
     """Per lat/lon cell: fraction of time covered, mean satellites in view, longest gap.
 
@@ -47,6 +58,10 @@ def coverage(
     from orbitsim.model.catalogue import load_constellation
     from orbitsim.model.timegrid import time_grid
 
+    for path, suffixes, option in ((png, (".png",), "--png"),
+                                   (html, (".html", ".htm"), "--html"), (csv, (".csv",), "--csv"),
+                                   (track_png, (".png",), "--track-png")):
+        check_suffix(path, suffixes, option)
     if track and not track_png:
         raise InputError("--track needs --track-png FILE", field="track")
     try:
@@ -57,8 +72,10 @@ def coverage(
     began = time.perf_counter()
     sats = load_constellation(constellation)
     grid = time_grid(start, hours, step)
+    failures: list = []
     result = compute(sats, grid, min_elevation_deg=min_elevation, cell_deg=cell_deg,
-                     workers=workers)
+                     workers=workers, failures=failures)
+    orbit_warnings(sats, grid, failures, max_epoch_age_days)
     written = []
     if csv:
         written.append(write_csv_atomic(csv, result.to_frame()))

@@ -13,7 +13,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    DEFAULT_START,
+    Hours,
+    MaxEpochAge,
+    Start,
+    Step,
+    Workers,
+    check_suffix,
+    orbit_warnings,
+    sampling_step,
+)
 from orbitsim.geometry.eclipses import COLUMNS, iter_eclipses
 from orbitsim.geometry.propagate import default_chunk_size
 from orbitsim.io import atomic_path
@@ -31,6 +42,7 @@ def eclipses(
     workers: Workers = 1,
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=0, help="Satellites per chunk (memory bound); 0 = automatic.")] = 0,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
 ) -> None:
     """Umbra and penumbra intervals of each satellite, to CSV.
 
@@ -39,24 +51,26 @@ def eclipses(
 
     Example: orbitsim eclipses starcloud-demo --hours 24 --out eclipses.csv
     """
+    check_suffix(out, (".csv",), "--out")
     console = Console(highlight=False)
     began = time.perf_counter()
     sats = load_constellation(constellation)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = chunk_size or default_chunk_size(len(grid))
     total_shadow = 0.0
     total_samples = 0
     rows = 0
     umbra_s = penumbra_s = 0.0
+    failures: list = []
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(COLUMNS[:5]) + "\n")
+        handle.write(",".join(COLUMNS[:6]) + "\n")
         with Progress(TextColumn("[bold]eclipses"), BarColumn(), TextColumn("{task.completed:,}/"
                       "{task.total:,} satellites"), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("eclipses", total=len(sats))
             for frame, shadow, samples in iter_eclipses(sats, grid, workers=workers,
-                                                        chunk_size=chunk):
-                frame[COLUMNS[:5]].to_csv(handle, header=False, index=False)
+                                                        chunk_size=chunk, failures=failures):
+                frame[COLUMNS[:6]].to_csv(handle, header=False, index=False)
                 rows += len(frame)
                 total_shadow += shadow
                 total_samples += samples
@@ -64,6 +78,7 @@ def eclipses(
                 penumbra_s += float(frame.loc[frame.kind == "penumbra", "duration_s"].sum())
                 bar.advance(task, min(chunk, len(sats) - int(bar.tasks[0].completed)))
     elapsed = time.perf_counter() - began
+    errors, _ = orbit_warnings(sats, grid, failures, max_epoch_age_days)
     period = (float(np.mean(sats.mean_period_min())) if len(sats) <= 200_000
               else float(np.mean(sats.subset(slice(0, None, max(1, len(sats) // 10_000)))
                                  .mean_period_min())))

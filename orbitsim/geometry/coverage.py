@@ -142,7 +142,7 @@ def visible_counts(chunks: Iterable, grid: TimeGrid, min_elevation_deg: float,
 
 def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg: float = 25.0,
              cell_deg: float = 2.0, workers: int = 1,
-             chunk_size: int | None = None) -> CoverageResult:
+             chunk_size: int | None = None, failures: list | None = None) -> CoverageResult:
     """Coverage of ``constellation`` over ``grid`` on a ``cell_deg`` lat/lon grid.
 
     >>> from orbitsim import walker_delta, time_grid
@@ -153,7 +153,8 @@ def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg:
     if not 0.0 <= min_elevation_deg < 90.0:
         raise ValueError(f"min_elevation_deg must be in [0, 90), got {min_elevation_deg}")
     lat_c, lon_c = cell_centres(cell_deg)
-    chunks = iter_geometry(constellation, grid, chunk_size=chunk_size, workers=workers)
+    chunks = iter_geometry(constellation, grid, chunk_size=chunk_size, workers=workers,
+                           failures=failures)
     counts = visible_counts(chunks, grid, min_elevation_deg, cell_deg)
     shape = (len(lat_c), len(lon_c))
     covered = counts > 0
