@@ -101,6 +101,9 @@ def check_scenario_inputs(scenario, path: Path) -> float:
         scenario.time_grid()
     except InputError as error:
         raise located(error) from None
+    from orbitsim.model.node_sample import apply_sample
+
+    constellation, workload, _ = apply_sample(scenario, constellation, workload, path)
     check_injections(scenario, len(constellation), network.names, path)
     return check_job_volume(workload, scenario.hours * 3600.0, path)
 

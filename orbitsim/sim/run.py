@@ -18,6 +18,7 @@ from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_
 from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
+from orbitsim.model.node_sample import apply_sample
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
 from orbitsim.model.scenario_checks import check_injections, check_job_volume
 from orbitsim.model.timegrid import time_grid
@@ -26,6 +27,7 @@ from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
+from orbitsim.sim.sample import extrapolate
 
 #: ``simulate(workers=None)`` prepares constellations this big on every core.
 AUTO_WORKERS_SATS = 10_000
@@ -122,6 +124,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = node_hardware(scenario, default=constellation.hardware)
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
+    # A sampled run: a seeded sample of the nodes at the full constellation's load per node.
+    constellation, workload, sample = apply_sample(scenario, constellation, workload, source)
     # What validate refuses, refused here too before any work (same messages).
     check_injections(scenario, len(constellation), network.names, source)
     check_job_volume(workload, scenario.hours * 3600.0, source)
@@ -148,7 +152,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
-               scenario.fail_nodes, scenario.station_outages)
+               scenario.fail_nodes, scenario.station_outages, scenario.sample)
         inputs = _prepared(key, build)
     else:
         inputs = build()
@@ -160,6 +164,19 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
                             isl_cuts=scenario.isl_cuts)
     result = simulation.run(progress=lambda f: report("simulation", f))
+    summary, orbit_errors, stale = finish_summary(
+        scenario, inputs, result, grid, constellation, workload, sample,
+        max_epoch_age_days=max_epoch_age_days, hardware=hardware)
+    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
+                     orbit_errors=orbit_errors, stale_elements=stale)
+
+
+
+def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, grid, constellation,
+                   workload, sample, *, max_epoch_age_days: float, hardware) -> tuple:
+    """The summary of a finished simulation (``summarise`` and what the run adds to it:
+    injected faults, the ground link, workload classes, orbit hygiene, the sample's
+    extrapolation); returns ``(summary, orbit_errors, stale_elements)``."""
     summary = summarise(result)
     # Injected faults and their cost (the drawn faults are counted by summarise).
     summary["nodes_failed_injected"] = len({f.node for f in scenario.fail_nodes
@@ -185,5 +202,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["stale_elements"] = records(stale)
     if "node" in result.nodes:
         result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
-    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
-                     orbit_errors=orbit_errors, stale_elements=stale)
+    if sample is not None:
+        summary["sample"] = extrapolate(summary, result.jobs, sample,
+                                        accelerators_per_node=hardware.accelerators,
+                                        hours=grid.duration_s / 3600.0)
+    return summary, orbit_errors, stale
