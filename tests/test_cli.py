@@ -311,3 +311,22 @@ def test_out_that_is_a_folder_or_a_file_is_one_line_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "run", "starcloud-demo", "--hours", "0.1", "--out", str(a_file))
     assert code == 2 and err == f"error: --out {a_file} is a file; give a folder name\n"
     assert a_file.read_text() == "keep me"
+
+
+def test_version_prints_the_package_version(capsys):
+    from importlib import metadata
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"orbitsim {metadata.version('orbitsim')}"
+
+
+def test_a_policy_file_without_its_class_gets_the_form(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.py").write_text("from orbitsim import Policy\n\n\n"
+                                      "class Coolest(Policy):\n    pass\n")
+    code, _, err = run(capsys, "run", "starcloud-demo", "--hours", "1", "--policy", "mine.py",
+                       "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "'mine.py:Coolest'" in err and "unknown policy" not in err
+    assert not (tmp_path / "out").exists()

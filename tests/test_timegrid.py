@@ -180,3 +180,20 @@ def test_grid_across_a_leap_second_is_self_consistent():
     sgp4_whole, sgp4_fraction = t.whole, t.tai_fraction - t._leap_seconds() / 86400.0
     difference_s = ((grid.jd_whole - sgp4_whole) + (grid.jd_fraction - sgp4_fraction)) * 86400.0
     assert np.max(np.abs(difference_s)) < 1e-6
+
+
+def test_repr_datetimes_and_iso_utc():
+    import pandas as pd
+
+    from orbitsim.model.timegrid import iso_utc
+
+    grid = time_grid("2026-06-21T00:00:00Z", hours=24, step_s=60)
+    assert repr(grid) == "<TimeGrid 2026-06-21 00:00:00 UTC + 24 h: 1,441 times every 60 s>"
+    when = grid.datetimes([0.0, 1.2344, np.nan, 86400.0])
+    assert str(when.dtype) == "datetime64[ns, UTC]"
+    assert when[0] == pd.Timestamp("2026-06-21T00:00:00Z") and pd.isna(when[2])
+    assert when[3] == pd.Timestamp("2026-06-22T00:00:00Z")
+    # The CSV form: what iso() gave, NaT as an empty field.
+    assert list(iso_utc(when)) == ["2026-06-21T00:00:00.000Z", "2026-06-21T00:00:01.234Z", "",
+                                   "2026-06-22T00:00:00.000Z"]
+    assert list(iso_utc(when[[0, 1, 3]])) == list(grid.iso([0.0, 1.2344, 86400.0]))

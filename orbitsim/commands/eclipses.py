@@ -16,7 +16,7 @@ from rich.table import Table
 from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
 from orbitsim.geometry.eclipses import COLUMNS, iter_eclipses
 from orbitsim.geometry.propagate import default_chunk_size
-from orbitsim.io import atomic_path
+from orbitsim.io import atomic_path, csv_frame
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.timegrid import time_grid
 
@@ -56,7 +56,7 @@ def eclipses(
             task = bar.add_task("eclipses", total=len(sats))
             for frame, shadow, samples in iter_eclipses(sats, grid, workers=workers,
                                                         chunk_size=chunk):
-                frame[COLUMNS[:5]].to_csv(handle, header=False, index=False)
+                csv_frame(frame[COLUMNS[:5]]).to_csv(handle, header=False, index=False)
                 rows += len(frame)
                 total_shadow += shadow
                 total_samples += samples

@@ -59,6 +59,12 @@ class CoverageResult:
     start_utc: str
     hours: float
 
+    def __repr__(self) -> str:
+        return (f"<CoverageResult {self.constellation}: {self.covered_fraction.size:,} cells of "
+                f"{self.cell_deg:g} deg above {self.min_elevation_deg:g} deg, {self.start_utc} + "
+                f"{self.hours:g} h, {100 * self.global_covered_fraction():.1f} % of the time "
+                f"covered (area-weighted)>")
+
     def to_frame(self) -> pd.DataFrame:
         """One row per cell (south to north, then west to east): ``lat_deg, lon_deg,
         covered_fraction, mean_in_view, longest_gap_s``."""

@@ -335,6 +335,11 @@ class RouteSeries:
     mesh: Mesh
     router: Router
 
+    def __repr__(self) -> str:
+        exists = int(self.table["path_exists"].sum()) if "path_exists" in self.table else 0
+        return (f"<RouteSeries {self.source.name} -> {self.destination.name}: "
+                f"{len(self.table):,} steps, {exists:,} with a path>")
+
 
 def routes(
     constellation: str | Constellation,
