@@ -14,6 +14,7 @@ and what it cost against a data centre on the ground.
 
 from importlib import metadata as _metadata
 
+from orbitsim.analysis.exports import export
 from orbitsim.api import simulate
 from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
@@ -59,6 +60,7 @@ __all__ = [
     "contact_windows",
     "coverage",
     "eclipses",
+    "export",
     "formation_cluster",
     "generate_jobs",
     "ground_links",

@@ -62,7 +62,8 @@ def _register() -> None:
     app.command("eclipses")(eclipses.eclipses)
     for module_name, command in (("contacts", "contacts"), ("coverage", "coverage"),
                                  ("run", "run"), ("economics", "economics"), ("sweep", "sweep"),
-                                 ("bench", "bench"), ("routes", "routes")):
+                                 ("bench", "bench"), ("routes", "routes"),
+                                 ("export", "export")):
         try:
             module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
         except ImportError:

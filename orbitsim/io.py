@@ -79,6 +79,8 @@ def csv_frame(frame):
 
     from orbitsim.model.timegrid import iso_utc
 
+    if not isinstance(frame, pd.DataFrame):
+        return frame
     dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
     if not dates:
         return frame

@@ -14,7 +14,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
+from orbitsim.commands.options import (
+    DEFAULT_START,
+    AsJson,
+    Hours,
+    Start,
+    Step,
+    Workers,
+    print_json,
+    show_progress,
+)
 from orbitsim.errors import InputError
 from orbitsim.geometry.contacts import COLUMNS, iter_contact_windows
 from orbitsim.geometry.propagate import default_chunk_size
@@ -46,6 +55,7 @@ def contacts(
     workers: Workers = 1,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the cloud process of optical stations.")] = 0,
+    as_json: AsJson = False,
 ) -> None:
     """Contact windows of every satellite over every station, to CSV.
 
@@ -68,7 +78,7 @@ def contacts(
     with Progress(TextColumn("[bold]contacts"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+                  disable=not show_progress(console, as_json)) as bar:
         task = bar.add_task("contacts", total=len(sats))
         for frame in iter_contact_windows(sats, network, grid, min_elevation_deg=min_elevation,
                                           workers=workers, seed=seed, chunk_size=chunk):
@@ -80,6 +90,22 @@ def contacts(
     passes = passes.sort_values(["start_s", "sat_index", "station_index"], kind="stable")
     write_csv_atomic(out, passes[list(CSV_COLUMNS)])
     elapsed = time.perf_counter() - began
+    if as_json:
+        total_bytes = float(passes["bytes_capacity"].sum())
+        print_json({
+            "constellation": sats.name, "ground_network": network.name,
+            "satellites": len(sats), "stations": len(network),
+            "start_utc": grid.iso(0.0).item(), "hours": hours, "step_s": grid.step_s,
+            "min_elevation_deg": min_elevation, "passes": len(passes),
+            "satellites_with_contact": int(passes["sat_index"].nunique()),
+            "mean_pass_duration_s": float(passes["duration_s"].mean()) if len(passes) else None,
+            "mean_max_elevation_deg": (float(passes["max_elevation_deg"].mean()) if len(passes)
+                                       else None),
+            "capacity_bytes": total_bytes,
+            "capacity_bytes_per_satellite_day": total_bytes / len(sats)
+            / (grid.duration_s / 86400.0),
+            "wall_time_s": round(elapsed, 3), "written": [str(out)]})
+        return
 
     mask = (f"{min_elevation:g}° (all stations)" if min_elevation is not None
             else "each station's own")

@@ -10,10 +10,25 @@ import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers
+from orbitsim.commands.options import (
+    DEFAULT_START,
+    AsJson,
+    Hours,
+    Start,
+    Step,
+    Workers,
+    print_json,
+    show_progress,
+)
 from orbitsim.errors import InputError
+
+#: Satellites whose ground tracks the HTML map draws when --track is not given, over at most
+#: this many orbits.
+HTML_TRACKS = 2
+HTML_TRACK_ORBITS = 2.0
 
 
 def coverage(
@@ -34,8 +49,15 @@ def coverage(
                                               "comma-separated) for a ground-track plot.")] = None,
     track_png: Annotated[Path | None, typer.Option("--track-png", help="Ground-track PNG "
                                                    "(with --track).")] = None,
+    stations: Annotated[str | None, typer.Option(
+        "--stations", help="Ground network drawn on the HTML map: built-in name, TOML or "
+        "CSV.")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Per lat/lon cell: fraction of time covered, mean satellites in view, longest gap.
+
+    The HTML map has a layer per field, the --stations, ground tracks (the --track
+    satellites, else two) and the satellites moving over the window (time slider, play).
 
     Example: orbitsim coverage starlink-shell1 --hours 24 --png cov.png --html cov.html
     """
@@ -43,8 +65,10 @@ def coverage(
     from orbitsim.geometry.coverage import cell_centres
     from orbitsim.geometry.coverage import coverage as compute
     from orbitsim.geometry.propagate import propagate
+    from orbitsim.geometry.snapshots import snapshots, spread_indices
     from orbitsim.io import write_csv_atomic
     from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.ground import load_ground_network
     from orbitsim.model.timegrid import time_grid
 
     if track and not track_png:
@@ -56,20 +80,25 @@ def coverage(
     console = Console(highlight=False)
     began = time.perf_counter()
     sats = load_constellation(constellation)
+    network = load_ground_network(stations) if stations else None
     grid = time_grid(start, hours, step)
-    result = compute(sats, grid, min_elevation_deg=min_elevation, cell_deg=cell_deg,
-                     workers=workers)
+    with Progress(TextColumn("[bold]coverage"), BarColumn(),
+                  TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=not show_progress(console, as_json)) as bar:
+        task = bar.add_task("coverage", total=len(sats))
+        result = compute(sats, grid, min_elevation_deg=min_elevation, cell_deg=cell_deg,
+                         workers=workers,
+                         progress=lambda done, total: bar.update(task, completed=done))
     written = []
     if csv:
         written.append(write_csv_atomic(csv, result.to_frame()))
     if png:
         written.append(maps.save_coverage_png(result, png))
-    if html:
-        written.append(maps.save_coverage_html(result, html))
+    index = []
+    names = list(sats.names)
     if track:
         wanted = [t.strip() for t in track.split(",") if t.strip()]
-        index = []
-        names = list(sats.names)
         for item in wanted:
             if item in names:
                 index.append(names.index(item))
@@ -77,6 +106,18 @@ def coverage(
                 index.append(int(item))
             else:
                 raise InputError(f"no satellite named or numbered {item!r}", field="track")
+    if html:
+        shown = sorted(set(index)) or spread_indices(len(sats), HTML_TRACKS).tolist()
+        orbit_h = float(np.nanmedian(sats.subset(shown).mean_period_min())) / 60.0
+        track_grid = time_grid(grid.start_utc, min(grid.duration_s / 3600.0,
+                                                   HTML_TRACK_ORBITS * orbit_h),
+                               min(grid.step_s, 60.0))
+        tracks = propagate(sats.subset(shown), track_grid)
+        written.append(maps.save_coverage_html(
+            result, html, stations=network, track_lon_deg=tracks.lon_deg,
+            track_lat_deg=tracks.lat_deg, track_names=[names[i] for i in shown],
+            snapshots=snapshots(sats, grid)))
+    if track:
         geo = propagate(sats.subset(index), grid)
         written.append(maps.save_ground_track_png(
             geo.lon_deg, geo.lat_deg, [names[i] for i in sorted(set(index))], track_png,
@@ -89,6 +130,20 @@ def coverage(
 
     worst = np.unravel_index(np.argmin(frac), frac.shape)
     n_worst = int(np.sum(frac == frac[worst]))
+    if as_json:
+        print_json({
+            "constellation": sats.name, "satellites": len(sats),
+            "start_utc": grid.iso(0.0).item(), "hours": hours, "step_s": grid.step_s,
+            "min_elevation_deg": min_elevation, "cell_deg": cell_deg, "cells": int(frac.size),
+            "covered_fraction": result.global_covered_fraction(),
+            "area_always_covered": area(frac >= 1), "area_never_covered": area(frac <= 0),
+            "worst_cell": {"covered_fraction": float(frac[worst]),
+                           "lat_deg": float(result.lat_deg[worst[0]]),
+                           "lon_deg": float(result.lon_deg[worst[1]]), "cells": n_worst},
+            "mean_in_view": area(result.mean_in_view),
+            "wall_time_s": round(time.perf_counter() - began, 3),
+            "written": [str(p) for p in written]})
+        return
     table = Table(title=escape(f"{sats.name}: coverage above {min_elevation:g}°, "
                                f"{grid.start_utc:%Y-%m-%d %H:%M} UTC + {hours:g} h"),
                   show_header=False)
