@@ -13,15 +13,16 @@ import re
 import sys
 from pathlib import Path
 
-BLOCKS = ("verdict-starcloud-demo", "reproduce-starcloud", "reproduce-suncatcher")
+BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
+          "reproduce-suncatcher")
 
 
 def block(name: str) -> str:
     """The Markdown of one generated block."""
-    if name == "verdict-starcloud-demo":
+    if name.startswith("verdict-"):
         from orbitsim.api import simulate
 
-        return simulate("starcloud-demo").verdict.to_markdown()
+        return simulate(name.removeprefix("verdict-")).verdict.to_markdown()
     from orbitsim.commands.economics import reproduction
 
     return reproduction(name.removeprefix("reproduce-")).to_markdown()

@@ -142,3 +142,21 @@ def test_best_case_ladder_only_helps_orbit_after_the_utilisation_rung(economics)
     assert ratios[2] <= ratios[1] and ratios[3] <= ratios[2] and ratios[4] <= ratios[3]
     data = v.to_dict()["best_case_ladder"]
     assert [r["step"] for r in data] == [r.step for r in v.ladder]
+
+
+def test_eo_processing_in_orbit_is_named_viable_for_the_data_it_saves():
+    """eo-edge: scenes born on board and analysed there never go down; at the ground-station
+    service's price per GB that credit outweighs the orbital premium, so the verdict names the
+    class viable (the run as a whole is not)."""
+    run = simulate("eo-edge", hours=1)
+    verdict = run.summary["verdict"]
+    assert verdict["viable"] is False
+    assert verdict["viable_workloads"] == ["scene-analysis"]
+    scene = verdict["workloads"]["scene-analysis"]
+    by_class = run.summary["by_class"]["scene-analysis"]
+    usd_per_gb = 10.0 / run.summary["contact_capacity_gb_per_minute"]
+    assert scene["credits_usd_per_accelerator_hour"]["data_not_downlinked"] == pytest.approx(
+        (by_class["bytes_born_in_orbit"] - by_class["bytes_down"]) / 1e9 * usd_per_gb
+        / by_class["accelerator_hours"])
+    assert scene["time_to_insight"]["orbit_p50_s"] < scene["time_to_insight"]["downlink_first_s"]
+    assert all(year == 2026 for year in scene["crossover_year"].values())

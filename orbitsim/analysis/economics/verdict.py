@@ -70,7 +70,9 @@ def _num(value: Any) -> float | None:
 def _usd(value: float) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    return f"{sign}${value:,.0f}" if value >= 100 else f"{sign}${value:,.2f}"
 
 
 def _plain(value: float) -> str:
@@ -233,6 +235,23 @@ class Verdict:
             "|---|---:|---:|---:|"]
         lines += [f"| {r.step} | {_usd(r.orbit_usd)} | {_usd(r.ground_usd)} | {r.ratio:.2f} |"
                   for r in self.ladder]
+        if self.workloads:
+            lines += ["", "| workload class | accelerator-h | credits, $/accelerator-h "
+                      "(data not downlinked + sovereignty + time to power) | orbit after credits "
+                      "| ground | viable (P) | time to insight: in orbit (p50) / downlink first |",
+                      "|---|---:|---|---:|---:|---|---|"]
+            for name, w in self.workloads.items():
+                c = w.credits_usd_per_hour
+                credits = " + ".join(_usd(c.get(k, 0.0)) for k in
+                                     ("data_not_downlinked", "sovereignty", "time_to_power"))
+                insight = w.time_to_insight
+                seconds = (f"{insight['orbit_p50_s']:,.0f} s / {insight['downlink_first_s']:,.0f} s"
+                           if insight.get("orbit_p50_s") is not None
+                           and insight.get("downlink_first_s") is not None else "-")
+                lines.append(f"| {name} | {w.facts.accelerator_hours:,.1f} | {credits} | "
+                             f"{_usd(w.effective_orbit_usd)} | {_usd(w.ground_usd)} | "
+                             f"{'yes' if w.viable else 'no'} ({100 * w.p_viable:.1f} %) | "
+                             f"{seconds} |")
         lines += ["", "| input (rank correlation with orbit / ground) | range | rho |",
                   "|---|---|---:|"]
         lines += [f"| {r.label} | {_plain(r.low)}-{_plain(r.high)} {r.unit} | "
