@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,90 @@ def test_a_stale_figure_is_caught(tmp_path):
     copy.write_text(stale, encoding="utf-8")
     docs.rewrite(copy, names=("reproduce-suncatcher",))
     assert docs.read_block(copy.read_text(), "reproduce-suncatcher") == held
+
+
+# --- sessions and Python blocks: every command of the README runs and prints what it shows ---
+
+README_TEXT = README.read_text(encoding="utf-8")
+COMMANDS = docs.sessions(README_TEXT)
+PYTHON = docs.python_blocks(README_TEXT)
+
+
+def _short(command: docs.Command) -> str:
+    return " ".join(command.command.replace("\\\n", " ").split())[:60]
+
+
+@pytest.fixture(scope="module")
+def readme_run(tmp_path_factory):
+    """Every session of the README run once (two lanes side by side), then its Python
+    blocks, in a scratch folder with the repository's constellations/ and workloads/."""
+    folder = tmp_path_factory.mktemp("readme")
+    outputs, python = docs.run_readme(README_TEXT, folder)
+    return folder, outputs, python
+
+
+def test_readme_has_sessions_and_python_blocks():
+    assert len(COMMANDS) >= 20 and len(PYTHON) >= 4
+    shown = " ".join(c.command for c in COMMANDS)
+    for command in ("list", "validate", "eclipses", "contacts", "coverage", "routes", "run",
+                    "economics", "sweep", "export", "--version"):
+        assert f"orbitsim {command}" in shown, command
+
+
+@pytest.mark.parametrize("index", range(len(COMMANDS)),
+                         ids=[f"{k}-{_short(c)}" for k, c in enumerate(COMMANDS)])
+def test_readme_command_prints_what_the_readme_shows(readme_run, index):
+    _, outputs, _ = readme_run
+    problem = docs.mismatch(COMMANDS[index], outputs[index])
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("index", range(len(PYTHON)),
+                         ids=[f"line-{b.line}" for b in PYTHON])
+def test_readme_python_block_runs(readme_run, index):
+    _, _, results = readme_run
+    done = results[index]
+    assert done.returncode == 0, f"README line {PYTHON[index].line}:\n{done.stderr[-2000:]}"
+
+
+def test_a_stale_session_figure_or_command_is_caught(readme_run, tmp_path):
+    """Must show: edit a figure of a session's output in a copy of the README and the check
+    fails; edit a command and its output no longer matches; the rewrite restores the copy."""
+    folder, outputs, _ = readme_run
+    eclipses = next(k for k, c in enumerate(COMMANDS) if c.command.startswith("orbitsim eclipses"))
+    figure = re.search(r"eclipse intervals\s*│\s*([\d,]+)", COMMANDS[eclipses].expected).group(1)
+    assert docs.mismatch(COMMANDS[eclipses], outputs[eclipses]) is None
+    stale = README_TEXT.replace(f"│ {figure} ", f"│ {int(figure.replace(',', '')) + 1:,} ", 1)
+    assert stale != README_TEXT
+    edited = docs.sessions(stale)[eclipses]
+    problem = docs.mismatch(edited, outputs[eclipses])
+    assert problem is not None and "stale" in problem and figure in problem
+    # The rewrite puts the computed output back (nothing else is rerun: outputs given).
+    copy = tmp_path / "README.md"
+    copy.write_text(stale, encoding="utf-8")
+    assert docs.rewrite_sessions(copy, folder, outputs=outputs) == []
+    assert docs.mismatch(docs.sessions(copy.read_text())[eclipses], outputs[eclipses]) is None
+    # A command that no longer does what the README shows (a misspelt file): caught.
+    validate = next(k for k, c in enumerate(COMMANDS)
+                    if c.command == "orbitsim validate constellations/economics/orbit.toml")
+    changed = README_TEXT.replace("$ orbitsim validate constellations/economics/orbit.toml",
+                                  "$ orbitsim validate constellations/economics/orbits.toml")
+    command = docs.sessions(changed)[validate]
+    assert docs.mismatch(command, docs.run_command(command, folder)) is not None
+
+
+def test_normalise_masks_times_and_last_digits_only():
+    table = "│ wall time     │ 4.7 s   │\n│ intervals   │ 72,051 │"
+    assert docs.matches(table, table.replace("4.7 s  ", "12.3 s "))
+    assert not docs.matches(table, table.replace("72,051", "72,052"))
+    assert docs.matches("x,61.20822650781118", "x,61.20822650781121")
+    assert not docs.matches("x,61.2082265", "x,61.2082266")
+    assert docs.matches("a\n...\nz", "a\nb\nc\nz") and not docs.matches("a\n...\nz", "a\nb")
+    assert docs.matches("none of 10,000 draws. ...", "none of 10,000 draws. More text.")
+
+
+def test_make_demo_runs_the_readme_command():
+    makefile = (README.parent / "Makefile").read_text()
+    assert "$(BIN)/orbitsim run starcloud-demo --out $(OUT)" in makefile
+    assert "OUT ?= out/demo" in makefile
+    assert "`make demo` runs `orbitsim run starcloud-demo --out out/demo`" in README_TEXT
