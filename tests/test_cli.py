@@ -352,6 +352,14 @@ def test_json_summaries_are_one_object_on_stdout(capsys, tmp_path):
         assert summary["written"], name
     code, out, _ = run(capsys, *cases["contacts"], "--json")
     assert json.loads(out)["passes"] == len(pd.read_csv(tmp_path / "c.csv"))
+    code, out, _ = run(capsys, "list", "--json")
+    listing = json.loads(out)
+    assert code == 0 and "starcloud-demo" in listing["constellations"]
+    assert "fifo" in listing["policies"] and out.count("\n") == 1
+    code, out, _ = run(capsys, "validate", str(DATA / "scenarios" / "local-shell.toml"),
+                       "--json")
+    assert code == 0 and json.loads(out)["valid"] is True
+    assert json.loads(out)["kind"] == "scenario"
 
 
 def test_run_json_prints_exactly_the_summary(tmp_path):

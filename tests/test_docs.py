@@ -1,5 +1,7 @@
-"""README's generated economics blocks equal what the code computes today (they cannot drift:
-``python -m orbitsim.docs README.md`` rewrites them), and a changed figure is caught."""
+"""README cannot drift from the code: its generated economics blocks equal what the code
+computes today, every command of its shell sessions prints what the README shows (wall times
+masked), every Python block runs, and a changed figure or command is caught
+(``python -m orbitsim.docs README.md`` rewrites what is stale)."""
 
 from __future__ import annotations
 
