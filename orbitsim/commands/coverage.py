@@ -71,8 +71,9 @@ def coverage(
     from orbitsim.model.ground import load_ground_network
     from orbitsim.model.timegrid import time_grid
 
-    if track and not track_png:
-        raise InputError("--track needs --track-png FILE", field="track")
+    if track and not (track_png or html):
+        raise InputError("--track needs --track-png FILE (or --html FILE, which draws the "
+                         "tracks too)", field="track")
     try:
         cell_centres(cell_deg)
     except ValueError as exc:
@@ -117,7 +118,7 @@ def coverage(
             result, html, stations=network, track_lon_deg=tracks.lon_deg,
             track_lat_deg=tracks.lat_deg, track_names=[names[i] for i in shown],
             snapshots=snapshots(sats, grid)))
-    if track:
+    if track and track_png:
         geo = propagate(sats.subset(index), grid)
         written.append(maps.save_ground_track_png(
             geo.lon_deg, geo.lat_deg, [names[i] for i in sorted(set(index))], track_png,
