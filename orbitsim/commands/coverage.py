@@ -46,7 +46,8 @@ def coverage(
     html: Annotated[Path | None, typer.Option("--html", help="Interactive map (offline).")] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Per-cell CSV.")] = None,
     track: Annotated[str | None, typer.Option("--track", help="Satellites (names or indices, "
-                                              "comma-separated) for a ground-track plot.")] = None,
+                                              "comma-separated) whose ground tracks "
+                                              "--track-png and --html draw.")] = None,
     track_png: Annotated[Path | None, typer.Option("--track-png", help="Ground-track PNG "
                                                    "(with --track).")] = None,
     stations: Annotated[str | None, typer.Option(
