@@ -20,6 +20,7 @@ from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.eclipses import eclipses
+from orbitsim.geometry.health import orbit_errors, stale_elements
 from orbitsim.geometry.isl import Mesh, laser_mesh
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, iter_geometry, propagate
 from orbitsim.geometry.routing import Router, ground_links, routes
@@ -71,10 +72,12 @@ __all__ = [
     "load_node",
     "load_scenario",
     "load_workload",
+    "orbit_errors",
     "propagate",
     "register_policy",
     "routes",
     "simulate",
+    "stale_elements",
     "sun_synchronous",
     "time_grid",
     "walker_delta",

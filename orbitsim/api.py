@@ -41,10 +41,12 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
              policy: str | None = None, workers: int | None = 1,
              progress: Callable[[str, float], None] | None = None,
              reuse_geometry: bool = False,
-             launch_price_usd_per_kg: float | None = None) -> RunResult:
+             launch_price_usd_per_kg: float | None = None,
+             max_epoch_age_days: float | None = None) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file) and price it.
 
-    Arguments as :func:`orbitsim.sim.run.simulate`; ``launch_price_usd_per_kg`` sets the
+    Arguments as :func:`orbitsim.sim.run.simulate` (``max_epoch_age_days``: the stale-elements
+    warning's limit, 14 days by default); ``launch_price_usd_per_kg`` sets the
     verdict's launch price. ``run.summary`` equals the run's ``summary.json``;
     ``run.verdict`` is the :class:`~orbitsim.analysis.economics.Verdict`.
 
@@ -52,8 +54,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     >>> sorted(k for k in run.summary if k in ("scenario", "verdict"))
     ['scenario', 'verdict']
     """
+    age = {} if max_epoch_age_days is None else {"max_epoch_age_days": max_epoch_age_days}
     run = sim_run.simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
-                           progress=progress, reuse_geometry=reuse_geometry)
+                           progress=progress, reuse_geometry=reuse_geometry, **age)
     add_verdict(run, launch_price_usd_per_kg=launch_price_usd_per_kg)
     return run
 

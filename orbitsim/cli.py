@@ -134,6 +134,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")
         sys.exit(130)
+    except OSError as exc:  # disk full, read-only folder, ...: the environment, not a bug
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        err.print(f"[bold red]error:[/] {escape(' '.join(f'{where}{reason}'.split()))}",
+                  markup=True)
+        sys.exit(2)
     except SystemExit as exc:
         if exc.code == 130:
             err.print(f"interrupted: no output was half-written; {_resume_hint(argv)}.")

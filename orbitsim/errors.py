@@ -46,3 +46,8 @@ class InputError(OrbitsimError, ValueError):
             where = f"line {self.line}: "
         field = f"{self.field}: " if self.field else ""
         return f"{where}{field}{self.message}"
+
+
+class OutputError(InputError):
+    """An output that cannot be written (disk full, read-only or missing folder, no
+    permission): one line naming the path, exit code 2, like bad input."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from orbitsim.errors import InputError
-from orbitsim.io import atomic_path, make_dir, write_text_atomic
+from orbitsim.io import atomic_path, output_set, write_text_atomic
 
 
 def _jsonable(value):
@@ -51,8 +51,17 @@ def check_out_dir(out: str | Path) -> Path:
 
 
 def write_outputs(run, out: str | Path) -> list[Path]:
-    """Write every file of a run into ``out``; returns their paths."""
-    out = make_dir(check_out_dir(out))
+    """Write every file of a run into ``out`` as one set: into a temporary folder beside it,
+    renamed into place at the end (:func:`orbitsim.io.output_set`), so that ``out`` never mixes
+    files of two runs; returns their paths (inside ``out``)."""
+    out = check_out_dir(out)
+    with output_set(out) as staging:
+        files = _write_files(run, staging)
+    return [out / Path(f).name for f in files]
+
+
+def _write_files(run, out: Path) -> list[Path]:
+    """Every file of a run, written into the folder ``out``."""
     files = [
         write_parquet(run.jobs, out / "jobs.parquet"),
         write_parquet(run.nodes, out / "nodes.parquet"),

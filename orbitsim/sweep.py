@@ -2,8 +2,9 @@
 
 A sweep is a base scenario plus ``--param NAME=V1,V2`` / ``NAME=START:STOP:STEP`` axes; their
 cartesian product (or a seeded random sample of it) gives the points. Each point has a stable id
-(a hash of its parameter values) and its result is one row written atomically to
-``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again with the same arguments
+(a hash of its parameter values, the base scenario and ``--hours``) and its result is one row
+written atomically to ``DIR/points/<id>.parquet`` as soon as it finishes, so a sweep run again
+with the same arguments
 computes only the missing points. Points run inline (one worker), on a local spawn process pool,
 or on a Dask distributed cluster; the rows are identical in every case (same seeds, same code).
 
@@ -19,6 +20,8 @@ import itertools
 import json
 import math
 import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -179,10 +182,18 @@ def parse_params(texts: Iterable[str], base: Scenario | dict[str, Any]) -> list[
 # --- points ---------------------------------------------------------------------------------
 
 
-def point_id(values: dict[str, Any]) -> str:
-    """Stable id of a point: 16 hex digits of the SHA-256 of its parameter values as JSON."""
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"))
+def point_id(values: dict[str, Any], settings: dict[str, Any] | None = None) -> str:
+    """Stable id of a point: 16 hex digits of the SHA-256 of its parameter values as JSON,
+    with ``settings``, everything else that changes its result (the base scenario and
+    ``--hours`` of a sweep), so that two sweeps that differ in anything never share a point."""
+    key = values if settings is None else {"settings": settings, "values": values}
+    text = json.dumps(key, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def point_settings(base: dict[str, Any], hours: float | None) -> dict[str, Any]:
+    """What besides its values changes a point's result: the base scenario and ``--hours``."""
+    return {"scenario": base, "hours": hours}
 
 
 def grid_points(params: list[SweepParam]) -> list[dict[str, Any]]:
@@ -237,7 +248,7 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
         data["hours"] = hours
     scenario = Scenario.model_validate(data | fields)
     run = simulate(scenario, workers=1, reuse_geometry=True)
-    row: dict[str, Any] = {ID_COLUMN: point_id(values), **values}
+    row: dict[str, Any] = {ID_COLUMN: point_id(values, point_settings(base, hours)), **values}
     row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
     for key, value in run.summary.items():
         scalar = _scalar(value)
@@ -298,10 +309,15 @@ def typed_points(frame):
 # --- execution ------------------------------------------------------------------------------
 
 
+#: Seconds a Dask sweep waits with no worker connected before it gives up (``--worker-timeout``).
+DEFAULT_WORKER_TIMEOUT_S = 120.0
+
+
 def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: float | None,
             workers: int = 1, scheduler: str | None = None,
             on_result: Callable[[str, dict[str, Any]], None],
-            on_ready: Callable[[], None] | None = None) -> None:
+            on_ready: Callable[[], None] | None = None,
+            worker_timeout_s: float = DEFAULT_WORKER_TIMEOUT_S) -> None:
     """Run ``tasks`` (``(id, base scenario data, values)``) and call ``on_result(id, row)`` in
     this process as each finishes, in completion order.
 
@@ -313,7 +329,7 @@ def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: f
         raise ValueError("workers must be >= 1")
     ready = on_ready or (lambda: None)
     if scheduler:
-        _execute_dask(tasks, hours, scheduler, on_result, ready)
+        _execute_dask(tasks, hours, scheduler, on_result, ready, worker_timeout_s)
         return
     ready()
     if workers == 1:
@@ -326,9 +342,12 @@ def execute(tasks: list[tuple[str, dict[str, Any], dict[str, Any]]], *, hours: f
 def _execute_pool(tasks, hours, workers, on_result) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from orbitsim.procs import die_with_parent
+
     context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(max_workers=min(workers, max(len(tasks), 1)),
-                                   mp_context=context)
+                                   mp_context=context, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
     try:
         futures = {executor.submit(run_point, base, values, hours): key
                    for key, base, values in tasks}
@@ -340,31 +359,98 @@ def _execute_pool(tasks, hours, workers, on_result) -> None:
     executor.shutdown(wait=True)
 
 
-def _execute_dask(tasks, hours, scheduler, on_result, on_ready) -> None:
+def _execute_dask(tasks, hours, scheduler, on_result, on_ready,
+                  worker_timeout_s: float = DEFAULT_WORKER_TIMEOUT_S) -> None:
+    """Run the tasks on a Dask cluster. Ends with one line (InputError) when no worker has been
+    connected for ``worker_timeout_s`` seconds or the scheduler is lost; the points finished
+    until then are kept (``on_result`` wrote them)."""
     try:
-        from dask.distributed import Client, as_completed
+        from dask.distributed import Client, wait
     except ImportError:
         raise InputError("--scheduler needs Dask: pip install 'orbitsim[dask]'",
                          field="scheduler") from None
+    import logging
+
+    # Dask logs its own tracebacks when a connection drops; the sweep says it in one line.
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if n == "distributed" or n.startswith("distributed.")]
+    quiet = [(logger, logger.level) for logger in map(logging.getLogger, names)]
+    for logger, _ in quiet:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        _run_on_dask(Client, wait, tasks, hours, scheduler, on_result, on_ready,
+                     worker_timeout_s)
+    finally:
+        for logger, level in quiet:
+            logger.setLevel(level)
+
+
+def _run_on_dask(Client, wait, tasks, hours, scheduler, on_result, on_ready,  # noqa: N803
+                 worker_timeout_s: float) -> None:
+    import time
+
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}",
                          field="scheduler") from None
     futures = {}
+    finished = 0
+
+    def lost(why: str) -> InputError:
+        return InputError(f"{why}; the {finished} points finished are kept: run the same "
+                          "command again to continue", field="scheduler")
+
     try:
         on_ready()
         for key, base, values in tasks:
             future = client.submit(run_point, base, values, hours, pure=False,
                                    key=f"orbitsim-point-{key}")
             futures[future] = key
-        for future in as_completed(list(futures)):
-            on_result(futures[future], future.result())
+        pending = set(futures)
+        no_worker_since = None
+        while pending:
+            try:
+                done, pending = wait(list(pending), timeout=min(5.0, worker_timeout_s),
+                                     return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            except Exception as exc:  # noqa: BLE001 (a lost connection, whatever its type)
+                raise lost(f"lost the Dask scheduler at {scheduler}: "
+                           f"{type(exc).__name__}") from None
+            pending = set(pending)
+            for future in done:
+                if future.status == "error":
+                    future.result()  # the point's own error, raised as it is
+                if future.status != "finished":
+                    raise lost(f"lost the Dask scheduler at {scheduler} (point "
+                               f"{futures[future]} {future.status})")
+                on_result(futures[future], future.result())
+                finished += 1
+            if not pending:
+                break
+            try:
+                n_workers = len(client.scheduler_info().get("workers", {}))
+            except Exception as exc:  # noqa: BLE001
+                raise lost(f"lost the Dask scheduler at {scheduler}: "
+                           f"{type(exc).__name__}") from None
+            if client.status not in ("running", "connecting"):
+                raise lost(f"lost the Dask scheduler at {scheduler}")
+            now = time.monotonic()
+            if n_workers:
+                no_worker_since = None
+            elif no_worker_since is None:
+                no_worker_since = now
+            elif now - no_worker_since >= worker_timeout_s:
+                raise lost(f"no Dask worker connected to {scheduler} for "
+                           f"{worker_timeout_s:g} s (--worker-timeout)")
     except BaseException:
-        client.cancel(list(futures))
+        with contextlib.suppress(Exception):
+            client.cancel(list(futures))
         raise
     finally:
-        client.close()
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -394,7 +480,9 @@ def _check_manifest(out: Path, manifest: dict[str, Any], *, write: bool = True) 
         try:
             existing = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            existing = None
+            raise InputError(f"{path} is damaged (it does not read as JSON); delete that file "
+                             "only and run the same command again: the points already "
+                             "written are kept") from None
         if existing != manifest:
             raise InputError("this folder holds a sweep of another scenario or --hours; use "
                              "another --out (or delete it)", source=out)
@@ -406,32 +494,115 @@ def point_path(out: Path, key: str) -> Path:
     return Path(out) / "points" / f"{key}.parquet"
 
 
+def point_readable(path: Path) -> bool:
+    """A point file that reads back whole (a truncated or damaged one does not)."""
+    try:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).num_rows == 1
+    except Exception:  # noqa: BLE001 (any reader error means: compute it again)
+        return False
+
+
+@contextlib.contextmanager
+def sweep_lock(out: Path):
+    """Hold ``out/.sweep.lock`` (an advisory ``flock``, released by the kernel when this
+    process ends, however it ends); InputError at once, naming the holder, if another sweep
+    holds it."""
+    import fcntl
+    import os
+    import socket
+    import time
+
+    path = out / ".sweep.lock"
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole sweep)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise InputError(f"another sweep is writing into this folder ({holder}); wait "
+                             "for it to finish or give another --out", source=out) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, started "
+                     f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
 def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Path, *,
               hours: float | None = None, workers: int = 1, scheduler: str | None = None,
               sample: int | None = None, sample_seed: int = 0,
-              progress: ProgressCallback | None = None) -> SweepResult:
+              progress: ProgressCallback | None = None,
+              worker_timeout_s: float = DEFAULT_WORKER_TIMEOUT_S,
+              warn: Callable[[str], None] | None = None) -> SweepResult:
     """Run (or resume) a sweep into ``out``; returns the combined table (not yet plotted).
 
     ``progress(done, total)`` is called once before the first point and after each point.
+    One sweep at a time writes into ``out`` (:func:`sweep_lock`); a point file that does not
+    read back is computed again, with ``warn(line)`` (default: a line on stderr).
     """
+    out = Path(out)
+    created = not check_out_dir_exists(out)
+    make_dir(out)
+    started = False
+    try:
+        with sweep_lock(out):
+            try:
+                return _run_sweep(scenario, params, out, hours=hours, workers=workers,
+                                  scheduler=scheduler, sample=sample, sample_seed=sample_seed,
+                                  progress=progress, worker_timeout_s=worker_timeout_s,
+                                  warn=warn, created=created)
+            finally:
+                started = (out / "sweep.json").exists()
+                if not started:  # it never started: leave nothing behind (lock still held)
+                    with contextlib.suppress(OSError):
+                        (out / ".sweep.lock").unlink()
+    except InputError:
+        if created and not started:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+
+
+def check_out_dir_exists(out: Path) -> bool:
+    from orbitsim.results import check_out_dir
+
+    return check_out_dir(out).exists()
+
+
+def _run_sweep(scenario, params, out: Path, *, hours, workers, scheduler, sample, sample_seed,
+               progress, worker_timeout_s, warn, created) -> SweepResult:
     import pandas as pd
 
-    from orbitsim.results import check_out_dir, write_parquet
+    from orbitsim.results import write_parquet
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if hours is not None and not hours > 0:
         raise InputError(f"must be positive, got {hours}", field="hours")
-    out = Path(out)
     base = scenario_data(scenario)
     points = grid_points(params)
     if sample is not None:
         points = sample_points(points, sample, sample_seed)
-    ids = [point_id(values) for values in points]
-    created = not check_out_dir(out).exists()
-    make_dir(out)
+    settings = point_settings(base, hours)
+    ids = [point_id(values, settings) for values in points]
     manifest = _manifest(base, hours)
     _check_manifest(out, manifest, write=False)
+    from orbitsim.io import remove_stale_partials
+
+    remove_stale_partials(out / "points")
+    say = warn or (lambda line: print(f"warning: {line}", file=sys.stderr, flush=True))
+    for key in dict.fromkeys(ids):
+        path = point_path(out, key)
+        if path.is_file() and not point_readable(path):
+            say(f"point file {path} does not read back (truncated or damaged); computing "
+                "that point again")
+            path.unlink()
     todo = [(key, base, values) for key, values in zip(ids, points, strict=True)
             if not point_path(out, key).is_file()]
     skipped = [key for key in ids if point_path(out, key).is_file()]
@@ -447,14 +618,8 @@ def run_sweep(scenario: Scenario | str, params: list[SweepParam], out: str | Pat
         done += 1
         report(done, len(ids))
 
-    try:
-        execute(todo, hours=hours, workers=workers, scheduler=scheduler, on_result=on_result,
-                on_ready=lambda: _check_manifest(out, manifest))
-    except InputError:
-        if created and not computed:  # e.g. an unreachable scheduler: leave nothing behind
-            with contextlib.suppress(OSError):
-                out.rmdir()
-        raise
+    execute(todo, hours=hours, workers=workers, scheduler=scheduler, on_result=on_result,
+            on_ready=lambda: _check_manifest(out, manifest), worker_timeout_s=worker_timeout_s)
     _check_manifest(out, manifest)  # no task to run: the executor never started
     table = read_points(out, ids)
     files = [write_parquet(table, out / "sweep.parquet")]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
+
+# Tests never depend on the caller's terminal: rich lays out every console (in this process and
+# in the commands the tests start) at a fixed width, whatever COLUMNS the shell exported.
+# Checks read structured output (JSON, files) or one-line messages, which never wrap.
+os.environ["COLUMNS"] = "80"
+os.environ["LINES"] = "25"
 
 
 @pytest.fixture(scope="session")

@@ -141,7 +141,7 @@ def test_eclipses_writes_the_design_columns(capsys, tmp_path):
     assert code == 0, err
     header = out_path.read_text().splitlines()[0]
     assert header.split(",")[:4] == ["satellite", "start_utc", "end_utc", "kind"]
-    assert header == "satellite,start_utc,end_utc,kind,duration_s"
+    assert header == "satellite,start_utc,end_utc,kind,duration_s,sat_index"
     frame = pd.read_csv(out_path)
     assert len(frame) > 0  # LTAN 06:00 near the December solstice: eclipse season
     assert set(frame.kind) <= {"umbra", "penumbra"} and "umbra" in set(frame.kind)

@@ -71,7 +71,9 @@ def test_failing_dataframe_write_leaves_nothing(tmp_path):
                 handle.write("satellite,start_utc\nS1,")
             raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    from orbitsim.errors import OutputError
+
+    with pytest.raises(OutputError, match="cannot write .*rows.csv: disk full"):
         write_csv_atomic(tmp_path / "rows.csv", Broken())
     assert list(tmp_path.iterdir()) == []
 

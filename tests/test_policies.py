@@ -210,7 +210,7 @@ def test_a_position_out_of_range_is_a_value_error(position, scratch_registry):
         def choose(self, job: JobRequest, view: NodeView) -> int:
             return position if position < 0 else len(view) + position
 
-    with pytest.raises(ValueError, match="chose position"):
+    with pytest.raises(InputError, match="must return an int from 0 to 11"):
         short_run("test-out-of-range")
 
 

@@ -225,7 +225,7 @@ def test_out_that_is_a_file_is_one_line_exit_2(tmp_path, capsys):
 def test_unreachable_scheduler_leaves_nothing_behind(base, params, tmp_path, monkeypatch):
     import orbitsim.sweep as sweep_module
 
-    def unreachable(tasks, hours, scheduler, on_result, on_ready):
+    def unreachable(tasks, hours, scheduler, on_result, on_ready, worker_timeout_s):
         raise InputError(f"cannot connect to the Dask scheduler at {scheduler!r}",
                          field="scheduler")
 

@@ -168,18 +168,15 @@ def test_numpy_scalars_are_numbers():
     assert len(grid) == 121
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="timegrid.py: across a leap second the sgp4 dates (start + elapsed seconds on the UTC "
-    "clock) run 1 s ahead of skyfield_time (elapsed SI seconds), which sets Earth rotation and "
-    "the Sun: 0.5 km of ECEF error after 2016-12-31T23:59:60; see the test report",
-)
-def test_grid_across_a_leap_second_is_self_consistent():
-    grid = time_grid("2016-12-31T23:58:00Z", 0.1, 60.0)
-    t = grid.skyfield_time
-    sgp4_whole, sgp4_fraction = t.whole, t.tai_fraction - t._leap_seconds() / 86400.0
-    difference_s = ((grid.jd_whole - sgp4_whole) + (grid.jd_fraction - sgp4_fraction)) * 86400.0
-    assert np.max(np.abs(difference_s)) < 1e-6
+def test_a_window_across_a_leap_second_is_refused_with_the_reason():
+    # Across a leap second the sgp4 dates (start + elapsed seconds on the UTC clock) would run
+    # 1 s ahead of Skyfield's (elapsed SI seconds), which sets Earth rotation and the Sun:
+    # 0.5 km of ECEF error after 2016-12-31T23:59:60. Refused, not silently wrong.
+    with pytest.raises(InputError, match="contains 1 leap second"):
+        time_grid("2016-12-31T23:58:00Z", 0.1, 60.0)
+    with pytest.raises(InputError, match="is a leap second"):
+        time_grid("2016-12-31T23:59:60Z", 0.1, 60.0)
+    assert len(time_grid("2017-01-01T00:00:00Z", 0.1, 60.0)) == 7  # just after: fine
 
 
 def test_repr_datetimes_and_iso_utc():

@@ -15,13 +15,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
     DEFAULT_START,
     AsJson,
     Hours,
+    MaxEpochAge,
     Start,
     Step,
     Workers,
+    check_suffix,
+    orbit_warnings,
     print_json,
+    sampling_step,
     show_progress,
 )
 from orbitsim.errors import InputError
@@ -55,6 +60,7 @@ def contacts(
     workers: Workers = 1,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the cloud process of optical stations.")] = 0,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
     as_json: AsJson = False,
 ) -> None:
     """Contact windows of every satellite over every station, to CSV.
@@ -64,6 +70,7 @@ def contacts(
 
     Example: orbitsim contacts starlink-shell1 --stations commercial --hours 24 --out passes.csv
     """
+    check_suffix(out, (".csv",), "--out")
     console = Console(highlight=False)
     began = time.perf_counter()
     if min_elevation is not None and not (math.isfinite(min_elevation)
@@ -72,16 +79,18 @@ def contacts(
                          field="--min-elevation")
     sats = load_constellation(constellation)
     network = load_ground_network(stations)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = default_chunk_size(len(grid))
     frames: list[pd.DataFrame] = []
+    failures: list = []
     with Progress(TextColumn("[bold]contacts"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
                   disable=not show_progress(console, as_json)) as bar:
         task = bar.add_task("contacts", total=len(sats))
         for frame in iter_contact_windows(sats, network, grid, min_elevation_deg=min_elevation,
-                                          workers=workers, seed=seed, chunk_size=chunk):
+                                          workers=workers, seed=seed, chunk_size=chunk,
+                                          failures=failures):
             frames.append(frame)
             bar.advance(task, min(chunk, len(sats) - int(bar.tasks[0].completed)))
     frames = [f for f in frames if len(f)]
@@ -90,6 +99,7 @@ def contacts(
     passes = passes.sort_values(["start_s", "sat_index", "station_index"], kind="stable")
     write_csv_atomic(out, passes[list(CSV_COLUMNS)])
     elapsed = time.perf_counter() - began
+    errors, _ = orbit_warnings(sats, grid, failures, max_epoch_age_days)
     if as_json:
         total_bytes = float(passes["bytes_capacity"].sum())
         print_json({
@@ -104,6 +114,7 @@ def contacts(
             "capacity_bytes": total_bytes,
             "capacity_bytes_per_satellite_day": total_bytes / len(sats)
             / (grid.duration_s / 86400.0),
+            "satellites_failed": len(errors),
             "wall_time_s": round(elapsed, 3), "written": [str(out)]})
         return
 

@@ -14,12 +14,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
     DEFAULT_START,
     AsJson,
     Hours,
+    MaxEpochAge,
     Start,
     Step,
     Workers,
+    check_suffix,
+    orbit_warnings,
     print_json,
     show_progress,
 )
@@ -50,6 +54,7 @@ def coverage(
                                               "--track-png and --html draw.")] = None,
     track_png: Annotated[Path | None, typer.Option("--track-png", help="Ground-track PNG "
                                                    "(with --track).")] = None,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
     stations: Annotated[str | None, typer.Option(
         "--stations", help="Ground network drawn on the HTML map: built-in name, TOML or "
         "CSV.")] = None,
@@ -72,6 +77,10 @@ def coverage(
     from orbitsim.model.ground import load_ground_network
     from orbitsim.model.timegrid import time_grid
 
+    for path, suffixes, option in ((png, (".png",), "--png"),
+                                   (html, (".html", ".htm"), "--html"), (csv, (".csv",), "--csv"),
+                                   (track_png, (".png",), "--track-png")):
+        check_suffix(path, suffixes, option)
     if track and not (track_png or html):
         raise InputError("--track needs --track-png FILE (or --html FILE, which draws the "
                          "tracks too)", field="track")
@@ -84,14 +93,16 @@ def coverage(
     sats = load_constellation(constellation)
     network = load_ground_network(stations) if stations else None
     grid = time_grid(start, hours, step)
+    failures: list = []
     with Progress(TextColumn("[bold]coverage"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
                   disable=not show_progress(console, as_json)) as bar:
         task = bar.add_task("coverage", total=len(sats))
         result = compute(sats, grid, min_elevation_deg=min_elevation, cell_deg=cell_deg,
-                         workers=workers,
+                         workers=workers, failures=failures,
                          progress=lambda done, total: bar.update(task, completed=done))
+    errors, _ = orbit_warnings(sats, grid, failures, max_epoch_age_days)
     written = []
     if csv:
         written.append(write_csv_atomic(csv, result.to_frame()))
@@ -142,7 +153,7 @@ def coverage(
             "worst_cell": {"covered_fraction": float(frac[worst]),
                            "lat_deg": float(result.lat_deg[worst[0]]),
                            "lon_deg": float(result.lon_deg[worst[1]]), "cells": n_worst},
-            "mean_in_view": area(result.mean_in_view),
+            "mean_in_view": area(result.mean_in_view), "satellites_failed": len(errors),
             "wall_time_s": round(time.perf_counter() - began, 3),
             "written": [str(p) for p in written]})
         return

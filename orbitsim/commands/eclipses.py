@@ -14,13 +14,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
     DEFAULT_START,
     AsJson,
     Hours,
+    MaxEpochAge,
     Start,
     Step,
     Workers,
+    check_suffix,
+    orbit_warnings,
     print_json,
+    sampling_step,
     show_progress,
 )
 from orbitsim.geometry.eclipses import COLUMNS, iter_eclipses
@@ -40,6 +45,7 @@ def eclipses(
     workers: Workers = 1,
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=0, help="Satellites per chunk (memory bound); 0 = automatic.")] = 0,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
     as_json: AsJson = False,
 ) -> None:
     """Umbra and penumbra intervals of each satellite, to CSV.
@@ -49,25 +55,27 @@ def eclipses(
 
     Example: orbitsim eclipses starcloud-demo --hours 24 --out eclipses.csv
     """
+    check_suffix(out, (".csv",), "--out")
     console = Console(highlight=False)
     began = time.perf_counter()
     sats = load_constellation(constellation)
-    grid = time_grid(start, hours, step)
+    grid = time_grid(start, hours, sampling_step(sats, step))
     chunk = chunk_size or default_chunk_size(len(grid))
     total_shadow = 0.0
     total_samples = 0
     rows = 0
     umbra_s = penumbra_s = 0.0
+    failures: list = []
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(COLUMNS[:5]) + "\n")
+        handle.write(",".join(COLUMNS[:6]) + "\n")
         with Progress(TextColumn("[bold]eclipses"), BarColumn(), TextColumn("{task.completed:,}/"
                       "{task.total:,} satellites"), TimeElapsedColumn(), TimeRemainingColumn(),
                       console=console, transient=True,
                       disable=not show_progress(console, as_json)) as bar:
             task = bar.add_task("eclipses", total=len(sats))
             for frame, shadow, samples in iter_eclipses(sats, grid, workers=workers,
-                                                        chunk_size=chunk):
-                csv_frame(frame[COLUMNS[:5]]).to_csv(handle, header=False, index=False)
+                                                        chunk_size=chunk, failures=failures):
+                csv_frame(frame[COLUMNS[:6]]).to_csv(handle, header=False, index=False)
                 rows += len(frame)
                 total_shadow += shadow
                 total_samples += samples
@@ -75,6 +83,7 @@ def eclipses(
                 penumbra_s += float(frame.loc[frame.kind == "penumbra", "duration_s"].sum())
                 bar.advance(task, min(chunk, len(sats) - int(bar.tasks[0].completed)))
     elapsed = time.perf_counter() - began
+    errors, _ = orbit_warnings(sats, grid, failures, max_epoch_age_days)
     period = (float(np.mean(sats.mean_period_min())) if len(sats) <= 200_000
               else float(np.mean(sats.subset(slice(0, None, max(1, len(sats) // 10_000)))
                                  .mean_period_min())))
@@ -86,6 +95,7 @@ def eclipses(
             "mean_period_min": period, "umbra_fraction": umbra_s / sat_seconds,
             "penumbra_fraction": penumbra_s / sat_seconds,
             "eclipse_fraction": total_shadow / max(total_samples, 1), "intervals": rows,
+            "satellites_failed": len(errors),
             "wall_time_s": round(elapsed, 3), "written": [str(out)]})
         return
     noun = "satellite" if len(sats) == 1 else "satellites"

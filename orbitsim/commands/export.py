@@ -12,7 +12,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import AsJson, Workers, positive, print_json, show_progress
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    AsJson,
+    MaxEpochAge,
+    Workers,
+    orbit_warnings,
+    positive,
+    print_json,
+    sampling_step,
+    show_progress,
+)
 from orbitsim.errors import InputError
 
 
@@ -46,6 +56,7 @@ def export(
     cell_deg: Annotated[float, typer.Option("--cell-deg", help="Cell size of --coverage, "
                                             "degrees (must divide 180).")] = 2.0,
     workers: Workers = 1,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
     as_json: AsJson = False,
 ) -> None:
     """Export satellites, ground tracks, stations and coverage to the tools of the field.
@@ -89,14 +100,17 @@ def export(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
+        failures: list = []
         scene = build_scene(source, start=start, hours=hours, step_s=step, stations=stations,
                             with_coverage=with_coverage, min_elevation_deg=min_elevation,
-                            cell_deg=cell_deg, workers=workers, progress=progress)
+                            cell_deg=cell_deg, workers=workers, progress=progress,
+                            failures=failures, step_for=sampling_step)
         task = bar.add_task("writing", total=None)
         path = write(scene, fmt, out)
         bar.update(task, total=1, completed=1)
     geometry = scene.geometry
     grid = geometry.grid
+    errors, _ = orbit_warnings(geometry.constellation, grid, failures, max_epoch_age_days)
     size = path.stat().st_size
     summary = {
         "source": str(source), "constellation": geometry.constellation.name, "format": fmt,
@@ -105,7 +119,8 @@ def export(
         "start_utc": str(scene.iso_times[0]), "hours": grid.duration_s / 3600.0,
         "step_s": grid.step_s, "samples": int(geometry.lat_deg.size),
         "coverage_cells": int(scene.coverage.covered_fraction.size) if scene.coverage else 0,
-        "node_activity": scene.activity is not None, "bytes": size,
+        "node_activity": scene.activity is not None, "satellites_failed": len(errors),
+        "bytes": size,
         "wall_time_s": round(time.perf_counter() - began, 3), "written": [str(path)],
     }
     if as_json:

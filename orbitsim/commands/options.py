@@ -45,3 +45,57 @@ def print_json(summary: dict) -> None:
 def show_progress(console, as_json: bool) -> bool:
     """Whether a command draws its progress bars: on a terminal, never with ``--json``."""
     return console.is_terminal and not as_json
+MaxEpochAge = Annotated[float, typer.Option(
+    "--max-epoch-age-days", callback=positive, help="Warn when the window's start or end is "
+    "more than this many days from a satellite's element epoch (TLE, OMM).")]
+DEFAULT_MAX_EPOCH_AGE_DAYS = 14.0
+
+
+def check_suffix(path, suffixes: tuple[str, ...], option: str) -> None:
+    """InputError unless ``path`` ends with one of ``suffixes`` (the format written is the
+    one its name says: ``--png c.jpg`` is refused, not filled with PNG bytes)."""
+    from pathlib import Path
+
+    from orbitsim.errors import InputError
+
+    if path is None or Path(path).is_dir():  # a folder: the writer names that problem
+        return
+    if Path(path).suffix.lower() not in suffixes:
+        raise InputError(f"{path}: writes {'/'.join(s.lstrip('.').upper() for s in suffixes)}; "
+                         f"give a file name ending in {' or '.join(suffixes)}", field=option)
+
+
+def warn(line: str | None) -> None:
+    """One warning line on stderr (never wrapped, whatever the terminal's width)."""
+    if line:
+        import sys
+
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+
+
+def orbit_warnings(constellation, grid, failure_rows: list, max_age_days: float):
+    """Print the orbit-hygiene warnings of a command (one line each: failed satellites, stale
+    elements) and return ``(errors, stale)`` tables."""
+    from orbitsim.geometry.health import error_warning, stale_elements, stale_warning
+    from orbitsim.geometry.propagate import failures_frame
+
+    errors = failures_frame(constellation, grid, failure_rows)
+    stale = stale_elements(constellation, grid, max_age_days)
+    warn(error_warning(errors, len(constellation)))
+    warn(stale_warning(stale, len(constellation), max_age_days))
+    return errors, stale
+
+
+def sampling_step(constellation, step_s: float) -> float:
+    """The step the geometry is sampled at: ``--step`` if it is safe for the orbits, else the
+    largest safe one (:mod:`orbitsim.geometry.sampling`), said in one note on stderr."""
+    import sys
+
+    from orbitsim.geometry.sampling import sampling_step_s
+
+    used = sampling_step_s(constellation, step_s)
+    if used != step_s:
+        print(f"note: --step {step_s:g} s would step over passes and eclipses of these orbits; "
+              f"sampled every {used:g} s (the same results as --step {used:g})",
+              file=sys.stderr, flush=True)
+    return used

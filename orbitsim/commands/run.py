@@ -13,7 +13,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from orbitsim.commands.options import AutoWorkers, positive, show_progress
+from orbitsim.commands.options import (
+    DEFAULT_MAX_EPOCH_AGE_DAYS,
+    AutoWorkers,
+    MaxEpochAge,
+    positive,
+    show_progress,
+    warn,
+)
 
 
 def _fmt(value) -> str:
@@ -35,6 +42,7 @@ def run(
         "--policy", help="Override the scheduling policy (a name, module:Class or "
         "file.py:Class).")] = None,
     workers: AutoWorkers = None,
+    max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the summary (the object of summary.json) as one line of JSON on "
         "stdout instead of the table; nothing else on stdout.")] = False,
@@ -47,9 +55,11 @@ def run(
     Example: orbitsim run starcloud-demo --out out/demo
     """
     from orbitsim.api import simulate
+    from orbitsim.io import check_replaceable
     from orbitsim.results import check_out_dir, write_outputs
 
     check_out_dir(out)  # before the simulation, not after it
+    check_replaceable(Path(out))  # a run replaces its folder whole: not a folder of other files
     console = Console(highlight=False)
     began = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
@@ -63,7 +73,12 @@ def run(
             bar.update(tasks[stage], completed=fraction)
 
         result = simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
-                          progress=progress)
+                          progress=progress, max_epoch_age_days=max_epoch_age_days)
+    from orbitsim.geometry.health import error_warning, stale_warning
+
+    n_sats = result.inputs.n_nodes
+    warn(error_warning(result.orbit_errors, n_sats))
+    warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
     files = write_outputs(result, out)
     summary = result.summary
     if as_json:  # the object of summary.json, on one line
@@ -80,6 +95,8 @@ def run(
                 "faults", "curtailed_wh", "throttled_s"):
         if key in summary:
             table.add_row(key, _fmt(summary[key]))
+    if summary.get("nodes_decayed"):
+        table.add_row("nodes_decayed", _fmt(summary["nodes_decayed"]))
     verdict = summary.get("verdict") or {}
     for key, label in (("orbit_usd_per_accelerator_hour", "orbit $/accelerator-h"),
                        ("ground_usd_per_accelerator_hour_same_utilisation",

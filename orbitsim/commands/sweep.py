@@ -46,6 +46,10 @@ def sweep(
                                         "parameter (a column of sweep.parquet, e.g. "
                                         "orbit_usd_per_accelerator_hour).")
                       ] = "accelerator_hours",
+    worker_timeout: Annotated[float, typer.Option(
+        "--worker-timeout", callback=positive, help="With --scheduler: give up (exit 2, "
+        "finished points kept) when no Dask worker has been connected for this many "
+        "seconds.")] = 120.0,
     as_json: AsJson = False,
 ) -> None:
     """Run every point of a parameter grid, each a full run, into one Parquet dataset.
@@ -75,7 +79,8 @@ def sweep(
             bar.update(task, completed=done, total=total)
 
         result = run_sweep(base, params, out, hours=hours, workers=workers, scheduler=scheduler,
-                           sample=sample, sample_seed=seed, progress=progress)
+                           sample=sample, sample_seed=seed, progress=progress,
+                           worker_timeout_s=worker_timeout)
     files = result.files + write_figures(result, params, metric,
                                          title=f"Sweep of {base.name}")
     axes = ", ".join(f"{p.name} ({len(p.values)})" for p in params)

@@ -92,6 +92,36 @@ def check_policy(scenario, path: Path) -> str:
     return scenario.policy
 
 
+def check_scenario_inputs(scenario, path: Path) -> float:
+    """Everything else a run would refuse: the constellation, its hardware, the ground network
+    and the workload load; injected faults name nodes and stations that exist; the window is
+    inside the Sun ephemeris; the jobs fit in memory. Returns the expected number of jobs."""
+    from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.ground import load_ground_network
+    from orbitsim.model.hardware import load_node
+    from orbitsim.model.scenario_checks import check_injections, check_job_volume
+    from orbitsim.model.workload import load_workload
+
+    def located(error: InputError) -> InputError:
+        where = error.source or path
+        return InputError(error.message, source=where, line=error.line, field=error.field)
+
+    try:
+        constellation = load_constellation(scenario.path_of(scenario.constellation))
+        hardware_name = scenario.hardware or constellation.hardware
+        if not hardware_name:
+            raise InputError("neither the scenario nor the constellation names a node "
+                             "hardware", source=path, field="hardware")
+        load_node(scenario.path_of(hardware_name))
+        network = load_ground_network(scenario.path_of(scenario.ground_network))
+        workload = load_workload(scenario.path_of(scenario.workload))
+        scenario.time_grid()
+    except InputError as error:
+        raise located(error) from None
+    check_injections(scenario, len(constellation), network.names, path)
+    return check_job_volume(workload, scenario.hours * 3600.0, path)
+
+
 def check_economics(path: Path, data: dict) -> str:
     """Validate one economics file with its ``[ranges]`` (and, named like a built-in one, its
     folder as a whole)."""
@@ -132,14 +162,21 @@ def check_file(path: Path) -> tuple[str, str]:
 
         scenario = load_scenario(path)
         policy = check_policy(scenario, path)
+        jobs = check_scenario_inputs(scenario, path)
         return kind, (f"{scenario.constellation} / {scenario.ground_network} / "
                       f"{scenario.workload} / {policy}, {scenario.hours:g} h from "
-                      f"{scenario.start_utc}")
+                      f"{scenario.start_utc}, " + (f"about {jobs:,.0f} jobs" if jobs >= 0.5
+                                                   else "no job: a zero-job run"))
     if kind in ("constellation", "orbits"):
         from orbitsim.model.catalogue import load_constellation
 
         constellation = load_constellation(path)
-        return "constellation", _plural(len(constellation), "satellite")
+        summary = _plural(len(constellation), "satellite")
+        repeated = len(constellation.names) - len(set(constellation.names))
+        if repeated:  # kept: every CSV has a sat_index column that tells them apart
+            summary += (f"; {_plural(repeated, 'name')} repeat an earlier one, told apart by "
+                        "the sat_index column of every CSV")
+        return "constellation", summary
     if kind == "ground":
         from orbitsim.model.ground import load_ground_network
 
@@ -184,4 +221,6 @@ def validate(
 
         print_json({"valid": True, "kind": kind, "file": str(file), "summary": summary})
         return
-    Console(highlight=False).print(f"[green]valid[/] {kind}: {escape(f'{file} ({summary})')}")
+    # One line whatever the terminal's width (soft wrap: never broken at 80 columns).
+    Console(highlight=False, soft_wrap=True).print(
+        f"[green]valid[/] {kind}: {escape(f'{file} ({summary})')}")

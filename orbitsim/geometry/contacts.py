@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.propagate import Geometry, GeometryChunk, map_chunks
+from orbitsim.geometry.sampling import safe_grid
 from orbitsim.kernels.interpolate import illinois_sign_change
 from orbitsim.kernels.visibility import (
     MAX_GEODETIC_GEOCENTRIC_DEG,
@@ -231,9 +232,12 @@ def iter_contact_windows(
     prune: bool = True,
     chunk_size: int | None = None,
     coarse_step_s: float | None = None,
+    failures: list | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The passes of :func:`contact_windows` chunk of satellites by chunk, in satellite order
-    (each frame sorted by start time), for constellations whose passes are streamed."""
+    (each frame sorted by start time), for constellations whose passes are streamed.
+    ``failures`` receives the orbit errors (see :func:`~orbitsim.geometry.propagate.map_chunks`).
+    """
     network = load_ground_network(stations)
     if isinstance(source, Geometry):
         if grid is not None and len(grid) != source.r_ecef_km.shape[1]:
@@ -245,6 +249,7 @@ def iter_contact_windows(
         if grid is None:
             raise ValueError("a time grid is needed to propagate a constellation")
         constellation = source
+        grid = safe_grid(constellation, grid)  # a coarser step would step over passes
     else:
         raise TypeError(f"expected a Constellation or a Geometry, got {type(source).__name__}")
     if len(grid) < 2:
@@ -261,7 +266,8 @@ def iter_contact_windows(
             yield _frame(part, constellation, table, grid)
         return
     for part in map_chunks(constellation, grid, chunk_passes, workers=workers,
-                           chunk_size=chunk_size, with_velocity=True, **options):
+                           chunk_size=chunk_size, with_velocity=True, failures=failures,
+                           **options):
         yield _frame(part, constellation, table, grid)
 
 

@@ -156,7 +156,7 @@ def _reporting(chunks: Iterable, total: int, progress: Callable[[int, int], None
 
 def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg: float = 25.0,
              cell_deg: float = 2.0, workers: int = 1,
-             chunk_size: int | None = None,
+             chunk_size: int | None = None, failures: list | None = None,
              progress: Callable[[int, int], None] | None = None) -> CoverageResult:
     """Coverage of ``constellation`` over ``grid`` on a ``cell_deg`` lat/lon grid.
 
@@ -170,7 +170,8 @@ def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg:
     if not 0.0 <= min_elevation_deg < 90.0:
         raise ValueError(f"min_elevation_deg must be in [0, 90), got {min_elevation_deg}")
     lat_c, lon_c = cell_centres(cell_deg)
-    chunks = iter_geometry(constellation, grid, chunk_size=chunk_size, workers=workers)
+    chunks = iter_geometry(constellation, grid, chunk_size=chunk_size, workers=workers,
+                           failures=failures)
     if progress is not None:
         chunks = _reporting(chunks, len(constellation), progress)
     counts = visible_counts(chunks, grid, min_elevation_deg, cell_deg)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.propagate import GeometryChunk, map_chunks
+from orbitsim.geometry.sampling import safe_grid
 from orbitsim.kernels.interpolate import bisect_sign_change, hermite_position
 from orbitsim.kernels.shadow import shadow_margins
 from orbitsim.model.constellation import Constellation
@@ -60,6 +61,118 @@ def _refine(chunk: GeometryChunk, seconds: np.ndarray, sat: np.ndarray, step: np
     return seconds[step] + tau * dt
 
 
+def _golden_minimum(func, n: int, iterations: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised golden-section search of the minimum of ``n`` unimodal functions on
+    ``[0, 1]``: ``(tau, value)``."""
+    inv_phi = (np.sqrt(5.0) - 1.0) / 2.0
+    lo, hi = np.zeros(n), np.ones(n)
+    a = hi - inv_phi * (hi - lo)
+    b = lo + inv_phi * (hi - lo)
+    fa, fb = func(a), func(b)
+    for _ in range(iterations):
+        left = fa < fb  # the minimum lies in [lo, b]
+        hi = np.where(left, b, hi)
+        lo = np.where(left, lo, a)
+        b_new = np.where(left, a, lo + inv_phi * (hi - lo))
+        a_new = np.where(left, hi - inv_phi * (hi - lo), b)
+        fb_new = np.where(left, fa, np.nan)
+        fa_new = np.where(left, np.nan, fb)
+        a, b = a_new, b_new
+        fresh_a, fresh_b = np.isnan(fa_new), np.isnan(fb_new)
+        fa_new[fresh_a] = func(a)[fresh_a]
+        fb_new[fresh_b] = func(b)[fresh_b]
+        fa, fb = fa_new, fb_new
+    tau = 0.5 * (lo + hi)
+    return tau, func(tau)
+
+
+def _sub_step_dips(chunk: GeometryChunk, seconds: np.ndarray,
+                   lit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Penumbra dips shorter than a step: ``(sat, start_s, end_s)`` of eclipses that fall
+    between samples that are all lit (at an eclipse season's edge a grazing penumbra lasts
+    under a minute, and a 60 s grid steps over it).
+
+    Candidates are lit samples behind the Earth whose distance outside the penumbra cone
+    bound (a smooth function) is a local minimum of the samples and smaller than the
+    satellite can move in one step; on each, the exact lit margin of
+    :func:`~orbitsim.kernels.shadow.shadow_margins` is minimised on the Hermite interpolation
+    of the two neighbouring steps, and where it goes below zero the entry and exit are
+    bisected. (In LEO an eclipse shorter than a minute stays in the penumbra: the umbra lies
+    ~30 km further in.)
+    """
+    from orbitsim.kernels.shadow import shadow_axis
+
+    n, t = lit.shape
+    empty = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    if t < 3 or n == 0:
+        return empty
+    sun = chunk.sun_ecef_km
+    axis = shadow_axis(sun)
+    unit = sun / np.linalg.norm(sun, axis=1)[:, None]
+    r = chunk.r_ecef_km
+    along = np.einsum("ntk,tk->nt", r, unit)
+    radius2 = np.einsum("ntk,ntk->nt", r, r)
+    outside_km = (np.sqrt(np.maximum(radius2 - along * along, 0.0))
+                  - (axis.penumbra_base_km - along * axis.penumbra_slope))
+    mid = outside_km[:, 1:-1]
+    step_s = float(seconds[1] - seconds[0])
+    v = chunk.v_ecef_km_s
+    speed = np.sqrt(np.einsum("ntk,ntk->nt", v[:, 1:-1], v[:, 1:-1]))
+    candidate = (lit[:, 1:-1] & lit[:, :-2] & lit[:, 2:] & (along[:, 1:-1] < 0.0)
+                 & (mid <= outside_km[:, :-2]) & (mid <= outside_km[:, 2:])
+                 & (mid < 1.1 * speed * step_s + 1.0))
+    sat, i = np.nonzero(candidate)
+    if len(sat) == 0:
+        return empty
+    i = i + 1
+    best_tau = np.zeros(len(sat))
+    best_value = np.full(len(sat), np.inf)
+    best_k = np.zeros(len(sat), np.int64)  # 0: the step before sample i, 1: the step after
+    segments = []
+    for k, first in enumerate((i - 1, i)):
+        r0, r1 = r[sat, first], r[sat, first + 1]
+        v0, v1 = v[sat, first], v[sat, first + 1]
+        s0, s1 = sun[first], sun[first + 1]
+
+        def margin(tau, r0=r0, r1=r1, v0=v0, v1=v1, s0=s0, s1=s1):
+            position = hermite_position(r0, v0, r1, v1, step_s, tau)
+            return shadow_margins(position, s0 + (s1 - s0) * tau[:, None])[0]
+
+        tau, value = _golden_minimum(margin, len(sat))
+        better = value < best_value
+        best_tau = np.where(better, tau, best_tau)
+        best_value = np.where(better, value, best_value)
+        best_k = np.where(better, k, best_k)
+        segments.append((first, margin))
+    dip = np.flatnonzero(best_value < 0.0)
+    if len(dip) == 0:
+        return empty
+    starts, ends = np.zeros(len(dip)), np.zeros(len(dip))
+    for k, (first, margin) in enumerate(segments):
+        mine = np.flatnonzero(best_k[dip] == k)
+        if len(mine) == 0:
+            continue
+        rows = dip[mine]
+        peak = best_tau[rows]
+
+        def on(tau, rows=rows, margin=margin):
+            full = np.full(len(sat), 0.5)
+            full[rows] = tau
+            return margin(full)[rows]
+
+        def entering(u, peak=peak, on=on):
+            return -on(u * peak)
+
+        def leaving(u, peak=peak, on=on):
+            return on(peak + u * (1.0 - peak))
+
+        enter = bisect_sign_change(entering, len(rows), iterations=32) * peak
+        leave = peak + bisect_sign_change(leaving, len(rows), iterations=32) * (1.0 - peak)
+        starts[mine] = seconds[first[rows]] + enter * step_s
+        ends[mine] = seconds[first[rows]] + leave * step_s
+    return sat[dip].astype(np.int64), starts, ends
+
+
 def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
                                names: list[str] | None = None) -> pd.DataFrame:
     """Eclipse rows of one geometry chunk (which must carry velocities)."""
@@ -97,8 +210,24 @@ def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
     end_s = np.append(time_s[1:], seconds[-1])
     last = np.append(sat[1:] != sat[:-1], True)
     end_s[last] = seconds[-1]
+    # A satellite whose propagation failed (NaN from its first error on) is out from then on:
+    # nothing after its last valid sample.
+    failed = np.isnan(chunk.illuminated)
+    first_bad = np.where(failed.any(axis=1), np.argmax(failed, axis=1), t)
+    valid_until_s = np.where(first_bad > 0, seconds[np.maximum(first_bad - 1, 0)], -np.inf)
+    end_s = np.minimum(end_s, valid_until_s[sat])
     keep = (new_state != LIT) & (end_s > time_s)
     sat, start_s, end_s, kind = sat[keep], time_s[keep], end_s[keep], new_state[keep]
+    # Eclipses shorter than a step, between lit samples (see _sub_step_dips).
+    dip_sat, dip_start, dip_end = _sub_step_dips(chunk, seconds,
+                                                 lit & np.isfinite(chunk.illuminated))
+    if len(dip_sat):
+        sat = np.concatenate([sat, dip_sat])
+        start_s = np.concatenate([start_s, dip_start])
+        end_s = np.concatenate([end_s, dip_end])
+        kind = np.concatenate([kind, np.full(len(dip_sat), PENUMBRA, np.int8)])
+        order = np.lexsort((start_s, sat))
+        sat, start_s, end_s, kind = sat[order], start_s[order], end_s[order], kind[order]
     index = chunk.start + sat
     frame = pd.DataFrame(
         {
@@ -124,11 +253,15 @@ def _chunk_task(chunk: GeometryChunk, grid: TimeGrid):
 
 
 def iter_eclipses(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
-                  chunk_size: int | None = None) -> Iterator[tuple[pd.DataFrame, float, int]]:
+                  chunk_size: int | None = None, failures: list | None = None
+                  ) -> Iterator[tuple[pd.DataFrame, float, int]]:
     """Eclipse rows chunk by chunk (bounded memory), with each chunk's summed shadow
-    (``Σ(1 − illuminated)`` over samples) and its number of valid samples."""
+    (``Σ(1 − illuminated)`` over samples) and its number of valid samples. ``failures``
+    receives the orbit errors (see :func:`orbitsim.geometry.propagate.map_chunks`)."""
+    grid = safe_grid(constellation, grid)  # a coarser step would step over eclipses
     for frame, shadow, samples in map_chunks(constellation, grid, _chunk_task, workers=workers,
-                                             chunk_size=chunk_size, with_velocity=True):
+                                             chunk_size=chunk_size, with_velocity=True,
+                                             failures=failures):
         names = constellation.names
         frame["satellite"] = [names[i] for i in frame["sat_index"].tolist()]
         yield frame, shadow, samples

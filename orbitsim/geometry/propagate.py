@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -37,6 +38,19 @@ from orbitsim.model.timegrid import TimeGrid
 DEFAULT_CHUNK_POINTS = 1_000_000
 #: Points per block inside a chunk for the numpy kernels (cache-sized temporaries).
 KERNEL_BLOCK_POINTS = 32_768
+#: Physical sanity of a propagated position: below this geodetic altitude the satellite has
+#: re-entered (SGP4 itself only stops below one Earth radius) ...
+MIN_SANE_ALTITUDE_KM = 100.0
+#: ... and beyond this geocentric radius the propagation has diverged (a huge B* gives
+#: positions ~3e11 km away with no SGP4 error).
+MAX_SANE_RADIUS_KM = 100_000.0
+#: Error codes orbitsim adds to sgp4's own (1-6) for those two cases.
+ALTITUDE_ERROR, RADIUS_ERROR = 7, 8
+#: Every error code's meaning: sgp4's wording, then orbitsim's sanity checks.
+ORBIT_ERRORS = {**SGP4_ERRORS,
+                ALTITUDE_ERROR: f"altitude below {MIN_SANE_ALTITUDE_KM:g} km (re-entered)",
+                RADIUS_ERROR: f"radius beyond {MAX_SANE_RADIUS_KM:,.0f} km (propagation "
+                              "diverged)"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,8 +118,10 @@ class Geometry:
     """Geometry of a whole constellation over a time grid.
 
     ``r_ecef_km`` is ``(n_sats, n_times, 3)``; ``lat_deg``, ``lon_deg``, ``alt_km``,
-    ``illuminated`` (0 in umbra .. 1 in full sunlight) and ``error`` (sgp4 error codes, 0 = ok)
-    are ``(n_sats, n_times)``. Where ``error != 0`` the coordinates are NaN.
+    ``illuminated`` (0 in umbra .. 1 in full sunlight) and ``error`` (sgp4 error codes, 0 = ok,
+    plus :data:`ALTITUDE_ERROR` and :data:`RADIUS_ERROR`) are ``(n_sats, n_times)``. From a
+    satellite's first error on, every sample is an error and its coordinates are NaN: a
+    satellite that failed once is out of every result from then on.
     """
 
     constellation: Constellation
@@ -138,22 +154,81 @@ class Geometry:
         return errors_frame(self.constellation, self.grid, self.error)
 
 
-def errors_frame(constellation: Constellation, grid: TimeGrid, error: np.ndarray,
-                 start: int = 0) -> pd.DataFrame:
-    """Satellites whose propagation failed: ``satellite, sat_index, first_error_utc, code,
-    message`` (sgp4's own wording, e.g. decay)."""
+#: Columns of the orbit-error table (:func:`errors_frame`, :func:`failures_frame`).
+ERROR_COLUMNS = ("satellite", "sat_index", "first_error_utc", "first_error_s", "code",
+                 "message")
+
+
+def first_failures(error: np.ndarray, start: int = 0) -> np.ndarray:
+    """``(k, 3)`` int64 rows ``(satellite index + start, first failing time index, code)`` of
+    the satellites with any nonzero code in ``error`` ``(n, n_times)``."""
     bad = np.flatnonzero(np.any(error != 0, axis=1))
     first = np.argmax(error[bad] != 0, axis=1)
-    codes = error[bad, first].astype(int)
+    return np.stack([start + bad, first, error[bad, first].astype(np.int64)],
+                    axis=1).astype(np.int64).reshape(-1, 3)
+
+
+def failures_frame(constellation: Constellation, grid: TimeGrid, rows) -> pd.DataFrame:
+    """The orbit-error table from :func:`first_failures` rows (one array or a list of them):
+    one row per failed satellite, :data:`ERROR_COLUMNS`, in satellite order."""
+    rows = (np.concatenate([np.asarray(r, dtype=np.int64).reshape(-1, 3) for r in rows])
+            if isinstance(rows, list) and rows else np.asarray(rows, np.int64).reshape(-1, 3))
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    sat, first, codes = rows[:, 0], rows[:, 1], rows[:, 2]
     return pd.DataFrame(
         {
-            "satellite": [constellation.names[start + i] for i in bad.tolist()],
-            "sat_index": (start + bad).astype(np.int64),
-            "first_error_utc": grid.iso(grid.seconds[first]),
-            "code": codes,
-            "message": [SGP4_ERRORS.get(c, "unknown") for c in codes.tolist()],
-        }
+            "satellite": pd.Series([constellation.names[i] for i in sat.tolist()], dtype=object),
+            "sat_index": sat.astype(np.int64),
+            "first_error_utc": pd.Series(grid.iso(grid.seconds[first]) if len(first) else [],
+                                         dtype=object),
+            "first_error_s": grid.seconds[first].astype(float),
+            "code": codes.astype(np.int64),
+            "message": pd.Series([ORBIT_ERRORS.get(c, "unknown") for c in codes.tolist()],
+                                 dtype=object),
+        },
+        columns=list(ERROR_COLUMNS),
     )
+
+
+def errors_frame(constellation: Constellation, grid: TimeGrid, error: np.ndarray,
+                 start: int = 0) -> pd.DataFrame:
+    """Satellites whose propagation failed: :data:`ERROR_COLUMNS` (``satellite, sat_index,
+    first_error_utc, first_error_s, code, message``: sgp4's own wording, e.g. decay, or
+    orbitsim's sanity checks)."""
+    return failures_frame(constellation, grid, first_failures(error, start))
+
+
+def mark_insane(chunk: GeometryChunk) -> None:
+    """Orbit hygiene, in place: samples below :data:`MIN_SANE_ALTITUDE_KM` or beyond
+    :data:`MAX_SANE_RADIUS_KM` become errors, and from each satellite's first error on every
+    sample is an error (the first code repeated where sgp4 gave none) with NaN coordinates.
+
+    Cheap when nothing fails: two comparisons of the altitudes (a radius beyond 100,000 km
+    means an altitude beyond 100,000 km − the polar radius)."""
+    alt = chunk.alt_km
+    low = alt < MIN_SANE_ALTITUDE_KM
+    high = alt > MAX_SANE_RADIUS_KM - 6_400.0
+    if high.any():  # the exact test where it may hold
+        radius = np.sqrt(np.einsum("ijk,ijk->ij", chunk.r_ecef_km, chunk.r_ecef_km))
+        high &= radius > MAX_SANE_RADIUS_KM
+    error = chunk.error
+    if not (low.any() or high.any() or error.any()):
+        return
+    error[(error == 0) & low] = ALTITUDE_ERROR
+    error[(error == 0) & high] = RADIUS_ERROR
+    failed = np.logical_or.accumulate(error != 0, axis=1)
+    rows = np.flatnonzero(failed.any(axis=1))
+    sub = error[rows]
+    first_code = sub[np.arange(len(rows)), np.argmax(sub != 0, axis=1)]
+    fill = (sub == 0) & failed[rows]
+    sub[fill] = np.repeat(first_code, fill.sum(axis=1))  # row-major: each row's own code
+    error[rows] = sub
+    for name in ("r_ecef_km", "v_ecef_km_s"):
+        array = getattr(chunk, name)
+        if array is not None:
+            array[failed] = np.nan
+    for name in ("lat_deg", "lon_deg", "alt_km", "illuminated"):
+        getattr(chunk, name)[failed] = np.nan
 
 
 def default_chunk_size(n_times: int, points: int = DEFAULT_CHUNK_POINTS) -> int:
@@ -273,12 +348,14 @@ def compute_chunk(recipes: tuple[Recipe, ...], context: GridContext, start: int,
     if len(sat):
         chunk.illuminated[sat, time] = penumbra_fraction(chunk.r_ecef_km[sat, time],
                                                          context.sun_ecef_km[time])
+    mark_insane(chunk)
     return chunk
 
 
-def _run_task(recipes, context, start, with_velocity, func, grid, kwargs):
+def _run_task(recipes, context, start, with_velocity, func, grid, kwargs, failures=False):
     chunk = compute_chunk(recipes, context, start, with_velocity)
-    return chunk if func is None else func(chunk, grid, **kwargs)
+    result = chunk if func is None else func(chunk, grid, **kwargs)
+    return (result, first_failures(chunk.error, start)) if failures else result
 
 
 def _chunk_bounds(n_sats: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -294,13 +371,16 @@ def map_chunks(
     chunk_size: int | None = None,
     with_velocity: bool = False,
     context: GridContext | None = None,
+    failures: list | None = None,
     **kwargs: Any,
 ) -> Iterator[Any]:
     """Yield ``func(chunk, grid, **kwargs)`` for every chunk, in satellite order.
 
     With ``workers > 1`` chunks run in a pool of processes (``func`` must be a picklable
     top-level function); at most ``2 * workers`` chunks are in flight, so memory stays bounded.
-    ``func=None`` yields the :class:`GeometryChunk` objects themselves.
+    ``func=None`` yields the :class:`GeometryChunk` objects themselves. ``failures``: a list
+    that receives each chunk's :func:`first_failures` rows (for :func:`failures_frame`).
+    Worker processes die with this one (:func:`orbitsim.procs.die_with_parent`).
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -309,33 +389,47 @@ def map_chunks(
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     context = context or GridContext.of(grid)
     bounds = _chunk_bounds(len(constellation), chunk_size)
+    want = failures is not None
+
+    def unpack(result):
+        if not want:
+            return result
+        failures.append(result[1])
+        return result[0]
+
     if workers == 1 or len(bounds) == 1:
         for lo, hi in bounds:
-            yield _run_task(constellation.recipe_slice(lo, hi), context, lo, with_velocity,
-                            func, grid, kwargs)
+            yield unpack(_run_task(constellation.recipe_slice(lo, hi), context, lo,
+                                   with_velocity, func, grid, kwargs, want))
         return
+    from orbitsim.procs import die_with_parent
+
     mp = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=mp,
+                                                initializer=die_with_parent,
+                                                initargs=(os.getpid(),)) as pool:
         pending: deque[concurrent.futures.Future] = deque()
         todo = iter(bounds)
         try:
             for lo, hi in todo:
                 pending.append(pool.submit(_run_task, constellation.recipe_slice(lo, hi),
-                                           context, lo, with_velocity, func, grid, kwargs))
+                                           context, lo, with_velocity, func, grid, kwargs,
+                                           want))
                 if len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
+                    yield unpack(pending.popleft().result())
             while pending:
-                yield pending.popleft().result()
+                yield unpack(pending.popleft().result())
         finally:
             for future in pending:
                 future.cancel()
 
 
 def iter_geometry(constellation: Constellation, grid: TimeGrid, *, chunk_size: int | None = None,
-                  workers: int = 1, with_velocity: bool = False) -> Iterator[GeometryChunk]:
+                  workers: int = 1, with_velocity: bool = False,
+                  failures: list | None = None) -> Iterator[GeometryChunk]:
     """Geometry chunk by chunk, for constellations too large to hold at once."""
     yield from map_chunks(constellation, grid, None, workers=workers, chunk_size=chunk_size,
-                          with_velocity=with_velocity)
+                          with_velocity=with_velocity, failures=failures)
 
 
 def propagate(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,

@@ -153,7 +153,8 @@ def load_constellation_toml(path: str | Path) -> Constellation:
     return Constellation(name=constellation.name, parts=constellation.parts,
                          names=constellation.names, ids=constellation.ids,
                          hardware=spec.hardware, shells=constellation.shells,
-                         source=str(path), description=spec.description)
+                         source=str(path), description=spec.description,
+                         measured_parts=constellation.measured_parts)
 
 
 def load_orbit_file(path: str | Path) -> Constellation:

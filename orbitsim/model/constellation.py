@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sgp4.api import Satrec
 
-from orbitsim.model.elements import ElementSet, TleSet
+from orbitsim.model.elements import SGP4_EPOCH_ORIGIN_JD, ElementSet, TleSet
 
 Recipe = ElementSet | TleSet
 
@@ -51,6 +51,9 @@ class Constellation:
     shells: tuple[Shell, ...] = ()
     source: str = ""
     description: str = ""
+    #: Per part: its elements were measured (TLE, OMM) rather than designed (a Walker shell);
+    #: empty means TLE parts measured, element sets designed. Only measured elements age.
+    measured_parts: tuple[bool, ...] = ()
     _offsets: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +78,26 @@ class Constellation:
         if self.shells:
             text += f", {len(self.shells):,} shell{'' if len(self.shells) == 1 else 's'}"
         return text + ">"
+    def _part_measured(self) -> list[bool]:
+        if len(self.measured_parts) == len(self.parts):
+            return [bool(m) for m in self.measured_parts]
+        return [isinstance(p, TleSet) for p in self.parts]
+
+    def measured(self) -> np.ndarray:
+        """``(n_sats,)`` bool: the satellite's elements were measured (TLE, OMM), so they age;
+        designed orbits (Walker, sun-synchronous, cluster shells) do not."""
+        counts = np.diff(self._offsets)
+        return np.repeat(np.array(self._part_measured(), dtype=bool), counts)
+
+    def epochs_jd(self) -> np.ndarray:
+        """``(n_sats,)`` UTC Julian date of each satellite's element epoch."""
+        parts = []
+        for part in self.parts:
+            if isinstance(part, ElementSet):
+                parts.append(np.asarray(part.epoch_days, dtype=float) + SGP4_EPOCH_ORIGIN_JD)
+            else:
+                parts.append(np.array([s.jdsatepoch + s.jdsatepochF for s in part.satrecs()]))
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     @property
     def n_sats(self) -> int:
@@ -126,8 +149,12 @@ class Constellation:
             local = index[(index >= lo) & (index < hi)] - lo
             if len(local):
                 parts.append(part.take(local))
+        measured = [m for part, m, lo, hi in zip(self.parts, self._part_measured(),
+                                                 self._offsets[:-1], self._offsets[1:])
+                    if ((index >= lo) & (index < hi)).any()]
         return Constellation(
             name=name or self.name,
+            measured_parts=tuple(measured),
             parts=tuple(parts),
             names=[self.names[i] for i in index.tolist()],
             ids=self.ids[index],
@@ -147,5 +174,6 @@ def combine(name: str, constellations: Sequence[Constellation], *, hardware: str
         ids = np.arange(1, len(ids) + 1, dtype=np.int64)
     shells = tuple(s for c in constellations for s in c.shells)
     hw = hardware or next((c.hardware for c in constellations if c.hardware), None)
+    measured = tuple(m for c in constellations for m in c._part_measured())
     return Constellation(name=name, parts=parts, names=names, ids=ids, hardware=hw,
-                         shells=shells, description=description)
+                         shells=shells, description=description, measured_parts=measured)

@@ -386,6 +386,7 @@ def load_omm(
         ids=ids,
         source=source,
         description=f"{len(names)} satellites from OMM {format.upper()} file {source}",
+        measured_parts=(True,),
     )
 
 

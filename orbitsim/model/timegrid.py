@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,8 +17,10 @@ _UNIX_EPOCH_JD = 2440587.5
 
 
 @functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=1)
 def timescale():
-    """Skyfield's timescale with its built-in UT1 and leap-second tables (no download)."""
+    """Skyfield's timescale with its built-in UT1 and leap-second tables (no download); built
+    once per process."""
     from skyfield.api import load
 
     return load.timescale(builtin=True)
@@ -35,6 +38,11 @@ def parse_utc(value: str | datetime, *, field_name: str = "start") -> datetime:
         dt = value
     else:
         text = str(value).strip()
+        if re.search(r"\d\d:\d\d:60(\.0*)?(Z|z|[+-]\d\d:?\d\d)?$", text):
+            raise InputError(
+                f"{text!r} is a leap second (second 60): orbitsim's time grid counts UTC "
+                "in days of 86,400 s, as sgp4's Julian dates do; give "
+                "second 59 or the next minute's second 0", field=field_name)
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
@@ -151,6 +159,21 @@ def julian_date_utc(dt: datetime) -> tuple[float, float]:
     return whole, fraction
 
 
+def leap_seconds_between(start: datetime, end: datetime) -> float:
+    """Leap seconds inserted between two UTC instants (Skyfield's built-in table): the SI
+    seconds between them less their difference on the UTC clock."""
+    ts = timescale()
+    a, b = ts.from_datetime(start), ts.from_datetime(end)
+    si_s = (b.tai - a.tai) * 86400.0
+    return float(round(si_s - (end - start).total_seconds()))
+
+
+#: Coverage of JPL DE421 in ``skyfield-data`` (JD 2414864.5 to 2471184.5), where the Sun's
+#: position comes from: a time grid outside it is refused.
+EPHEMERIS_START_UTC = datetime(1899, 7, 29, tzinfo=UTC)
+EPHEMERIS_END_UTC = datetime(2053, 10, 9, tzinfo=UTC)
+
+
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -167,6 +190,20 @@ def time_grid(start_utc: str | datetime, hours: float, step_s: float = 60.0) -> 
         raise InputError(f"must be a positive number of hours, got {hours!r}", field="hours")
     if not (_is_number(step_s) and math.isfinite(step_s) and step_s > 0):
         raise InputError(f"must be a positive number of seconds, got {step_s!r}", field="step_s")
+    end = start + timedelta(hours=float(hours))
+    if start < EPHEMERIS_START_UTC or end > EPHEMERIS_END_UTC:
+        raise InputError(f"the window {start:%Y-%m-%d %H:%M} UTC + {hours:g} h is outside the "
+                         f"Sun ephemeris DE421 ({EPHEMERIS_START_UTC:%Y-%m-%d} to "
+                         f"{EPHEMERIS_END_UTC:%Y-%m-%d}) that sunlight and eclipses come from",
+                         field="start" if start < EPHEMERIS_START_UTC or
+                         start >= EPHEMERIS_END_UTC else "hours")
+    leap = leap_seconds_between(start, end)
+    if leap:
+        raise InputError(f"the window {start:%Y-%m-%d %H:%M} UTC + {hours:g} h contains "
+                         f"{leap:g} leap second(s): orbitsim's time grid counts UTC in days of "
+                         "86,400 s as sgp4's Julian dates do, which would put every position "
+                         "after it ~0.5 km off; end the window before the leap second or start "
+                         "it after", field="start")
     n = int(math.floor(hours * 3600.0 / step_s + 1e-9)) + 1
     if n < 2:
         raise InputError(f"{hours} h is shorter than one step of {step_s} s", field="hours")

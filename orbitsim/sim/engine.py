@@ -274,9 +274,11 @@ class Simulation:
         view = self._view(j, candidates)
         position = self.policy.choose(self._request(j), view)
         index = view.index
-        if not 0 <= position < len(index):
-            raise ValueError(f"policy {self.policy.name!r} chose position {position} of "
-                             f"{len(index)} candidates")
+        if not (isinstance(position, int | np.integer) and not isinstance(position, bool)
+                and 0 <= position < len(index)):
+            raise InputError(f"policy {self.policy.name!r} ({type(self.policy).__name__}."
+                             f"choose) returned {position!r} for {len(index)} candidates; it "
+                             f"must return an int from 0 to {len(index) - 1}", field="policy")
         return int(index[position])
 
     # --- placement and dispatch --------------------------------------------------------------
@@ -555,8 +557,9 @@ class Simulation:
 
     def _computed(self, j: int, requeue: str = "") -> None:
         """Job ``j`` left its node(s): its work is done, or (``requeue``) it was taken off:
-        ``"failure"`` (a node failed), ``"accelerator-failure"`` (one of its accelerators
-        failed for good) or ``"isl-cut"`` (a gang member was cut off)."""
+        ``"failure"`` (a node failed), ``"decay"`` (a node's orbit failed: it re-entered or its
+        propagation diverged), ``"accelerator-failure"`` (one of its accelerators failed for
+        good) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
         if requeue == "isl-cut":
@@ -571,9 +574,13 @@ class Simulation:
             return
         if requeue:
             if self.faults_destroy_jobs:
-                self._fail(j, "node failed permanently (faults destroy jobs)", lost=True)
+                self._fail(j, "node decayed out of its orbit (faults destroy jobs)"
+                           if requeue == "decay" else
+                           "node failed permanently (faults destroy jobs)", lost=True)
             elif self.alive_in_group[self.group[j]] == 0:
-                self._fail(j, "every node of its ISL group failed")
+                self._fail(j, "every node of its ISL group failed (the last one decayed out "
+                           "of its orbit)" if requeue == "decay" else
+                           "every node of its ISL group failed")
             else:
                 self._enqueue(j)
             return
@@ -673,8 +680,10 @@ class Simulation:
                     if running.hold:
                         self._detach_partners(running)
                 self._dispatch(node.group)
+                decay = self.inputs.decay_s
+                why = "decay" if decay is not None and decay[i] <= t else "failure"
                 for running in hit:
-                    self._computed(running.job_id, requeue="failure")
+                    self._computed(running.job_id, requeue=why)
 
     def _cut_driver(self):
         """ISL cuts: a node cut off from its ISL group takes no queued job (the data cannot
@@ -766,8 +775,9 @@ class Simulation:
             | ((jobs["status"] != "done").to_numpy()
                & (self.horizon_s - jobs["arrival_s"].to_numpy() > deadline)))
         pending = jobs["status"] == "pending"
-        jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
-        jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
+        if pending.any():  # (a zero-job run has string columns of no dtype to add to)
+            jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
+            jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
         names = self.inputs.constellation.names
         node_rows = []
         for node in self.nodes:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from orbitsim.geometry.contacts import StationTable, chunk_passes, combine_compact, compact_passes
-from orbitsim.geometry.propagate import GeometryChunk, map_chunks
+from orbitsim.geometry.propagate import GeometryChunk, failures_frame, map_chunks
 from orbitsim.model.constellation import Constellation
 from orbitsim.model.ground import GroundNetwork
 from orbitsim.model.hardware import NodeHardware
@@ -41,6 +41,10 @@ class SimInputs:
     group_of_node: np.ndarray  # (n_nodes,) ISL group
     faults: NodeFaults | None
     operator: str = "operator"
+    #: Satellites whose propagation failed (:data:`~orbitsim.geometry.propagate.ERROR_COLUMNS`)
+    #: and each node's decay time, s (inf: none): its node fails then.
+    orbit_errors: pd.DataFrame | None = None
+    decay_s: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -131,6 +135,20 @@ def inject_node_failures(faults: NodeFaults | None, n_nodes: int, failures,
     return NodeFaults(faults.sefi_s, failure_s, faults.recovery_s, faults.accelerator_loss_s)
 
 
+def inject_decays(faults: NodeFaults | None, decay_s: np.ndarray,
+                  recovery_s: float) -> NodeFaults | None:
+    """Fault times with each node whose orbit failed (``decay_s`` finite) failing for good at
+    ``min(drawn, decay_s)``: a node that left its orbit computes nothing from then on."""
+    if not np.isfinite(decay_s).any():
+        return faults
+    n_nodes = len(decay_s)
+    if faults is None:
+        faults = NodeFaults([np.empty(0) for _ in range(n_nodes)], np.full(n_nodes, np.inf),
+                            recovery_s)
+    return NodeFaults(faults.sefi_s, np.minimum(faults.failure_s.astype(float), decay_s),
+                      faults.recovery_s, faults.accelerator_loss_s)
+
+
 @dataclass(eq=False)
 class ChunkInputs:
     """What :func:`prepare_chunk` derives from one chunk of satellites."""
@@ -182,9 +200,11 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     losses: list[np.ndarray] = []
     table = StationTable.of(network, grid.duration_s, None, seed)
     passes = []  # per chunk, the compact columns only (30 bytes a pass)
+    orbit_failures: list = []
     # One propagation feeds the node physics, the fault draws and the contact plan; with
     # workers > 1 all of it runs in the workers, which send back only what a run keeps.
     for part in map_chunks(constellation, grid, prepare_chunk, workers=workers,
+                           failures=orbit_failures,
                            with_velocity=True, hardware=hardware, table=table, seed=seed,
                            physics=physics, faults=faults, record_history=record_history):
         passes.append(part.passes)
@@ -201,8 +221,13 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
                    if faults and failures else None)
     fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
                                        hardware.radiation.sefi_recovery_s)
+    orbit_errors = failures_frame(constellation, grid, orbit_failures)
+    decay_s = np.full(len(constellation), np.inf)
+    decay_s[orbit_errors["sat_index"].to_numpy()] = orbit_errors["first_error_s"].to_numpy()
+    fault_times = inject_decays(fault_times, decay_s, hardware.radiation.sefi_recovery_s)
     contacts = combine_compact(passes, constellation.names, table.names)
     contacts = apply_station_outages(contacts, list(network.names), station_outages)
     return SimInputs(constellation=constellation, grid=grid, hardware=hardware, network=network,
                      nodes=nodes, contacts=contacts, group_of_node=isl_groups(constellation, isl),
-                     faults=fault_times, operator=getattr(constellation, "name", "operator"))
+                     faults=fault_times, operator=getattr(constellation, "name", "operator"),
+                     orbit_errors=orbit_errors, decay_s=decay_s)

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from orbitsim import resources
 from orbitsim.errors import InputError
+from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_elements
+from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
 from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.scenario_checks import check_injections, check_job_volume
+from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import get_policy
 from orbitsim.sim.engine import SimResult, Simulation
@@ -59,6 +65,10 @@ class RunResult:
     inputs: SimInputs
     result: SimResult
     summary: dict
+    #: Satellites whose orbit failed (their nodes fail then; see ``summary["nodes_decayed"]``)
+    #: and satellites with stale elements: :mod:`orbitsim.geometry.health` tables.
+    orbit_errors: Any = None
+    stale_elements: Any = None
     #: the economics verdict (``orbitsim.analysis.economics.Verdict``) once priced
     #: (:func:`orbitsim.api.simulate` does it; ``summary["verdict"]`` is its ``to_dict()``)
     verdict: Any = None
@@ -152,7 +162,8 @@ def _prepared(key: tuple, build: Callable[[], SimInputs]) -> SimInputs:
 def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int | None = None,
              policy: str | None = None, workers: int | None = 1,
              progress: Callable[[str, float], None] | None = None,
-             reuse_geometry: bool = False) -> RunResult:
+             reuse_geometry: bool = False,
+             max_epoch_age_days: float = DEFAULT_MAX_EPOCH_AGE_DAYS) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file).
 
     ``hours``, ``seed`` and ``policy`` override the scenario's own values. ``workers``:
@@ -187,6 +198,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = load_node(scenario.path_of(hardware_name))
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
+    # What validate refuses, refused here too before any work (same messages).
+    check_injections(scenario, len(constellation), network.names, source)
+    check_job_volume(workload, scenario.hours * 3600.0, source)
     policy_name = scenario.policy
     if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
         target, _, attribute = policy_name.partition(":")
@@ -198,6 +212,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         raise InputError(detail, source="--policy" if policy is not None else source,
                          field="policy") from None
     grid = scenario.time_grid()
+    # Step safety: a step coarser than the orbits allow would step over passes and eclipses.
+    step_used = sampling_step_s(constellation, scenario.step_s)
+    if step_used != scenario.step_s:
+        grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     if workers is None:  # automatic: every core for big constellations
         workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
     report("geometry", 0.0)
@@ -212,13 +230,13 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation), hardware_name,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
-               scenario.step_s, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
+               step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
                scenario.fail_nodes, scenario.station_outages)
         inputs = _prepared(key, build)
     else:
         inputs = build()
     report("geometry", 1.0)
-    start = scenario.time_grid().start_utc
+    start = grid.start_utc
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed,
                          start_hour_utc=start.hour + start.minute / 60.0)
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
@@ -241,4 +259,15 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                                 result.horizon_s))
     bound = {tenant.name for tenant in workload.tenants if tenant.allowed_countries}
     summary["by_class"] = class_metrics(result.jobs, bound)
-    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary)
+    # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
+    decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
+    summary["step_s_used"] = float(grid.step_s)
+    summary["nodes_decayed"] = int(np.sum(decay_s < grid.duration_s))
+    orbit_errors = inputs.orbit_errors
+    stale = stale_elements(constellation, grid, max_epoch_age_days)
+    summary["orbit_errors"] = records(orbit_errors)
+    summary["stale_elements"] = records(stale)
+    if "node" in result.nodes:
+        result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
+    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
+                     orbit_errors=orbit_errors, stale_elements=stale)

@@ -69,16 +69,18 @@ def run_activity(folder: str | Path, n_nodes: int, edges_s: np.ndarray) -> np.nd
 
 
 def propagate_with_progress(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
-                            progress: Callable[[int, int], None] | None = None) -> Geometry:
+                            progress: Callable[[int, int], None] | None = None,
+                            failures: list | None = None) -> Geometry:
     """:func:`orbitsim.propagate` chunk by chunk (the same chunks, the same bits), calling
-    ``progress(satellites done, total)`` after each chunk."""
+    ``progress(satellites done, total)`` after each chunk; ``failures`` receives the orbit
+    failures as :func:`orbitsim.geometry.propagate.iter_geometry` reports them."""
     n, t = len(constellation), len(grid)
     arrays = {"r_ecef_km": np.empty((n, t, 3)), "lat_deg": np.empty((n, t)),
               "lon_deg": np.empty((n, t)), "alt_km": np.empty((n, t)),
               "illuminated": np.empty((n, t)), "error": np.empty((n, t), np.int8)}
     report = progress or (lambda done, total: None)
     report(0, n)
-    for chunk in iter_geometry(constellation, grid, workers=workers):
+    for chunk in iter_geometry(constellation, grid, workers=workers, failures=failures):
         for name, array in arrays.items():
             array[chunk.start:chunk.stop] = getattr(chunk, name)
         report(chunk.stop, n)
@@ -90,14 +92,18 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
                 hours: float | None = None, step_s: float | None = None,
                 stations: str | Path | GroundNetwork | None = None, with_coverage: bool = False,
                 min_elevation_deg: float = 25.0, cell_deg: float = 2.0, workers: int = 1,
-                progress: Callable[[str, int, int], None] | None = None) -> Scene:
+                progress: Callable[[str, int, int], None] | None = None,
+                failures: list | None = None,
+                step_for: Callable[[Constellation, float], float] | None = None) -> Scene:
     """The scene of ``source``: a constellation (a :class:`Constellation`, a built-in name or
     a file) or a run folder (holding ``summary.json``). A run gives the defaults of
     ``start``, ``hours``, ``step_s`` and ``stations`` (its own) and the nodes' activity; a
     constellation defaults to 24 h from 2026-06-21 every 60 s and no stations.
     ``with_coverage`` adds the coverage cells (``min_elevation_deg``, ``cell_deg``).
     ``progress(stage, done, total)``: stage ``"geometry"`` (satellites), then
-    ``"coverage"``."""
+    ``"coverage"``. ``failures`` receives the satellites whose orbit failed
+    (:func:`orbitsim.geometry.propagate.failures_frame` rows); ``step_for(constellation,
+    step_s)`` may change the step (the command samples at a safe step)."""
     run = None
     if not isinstance(source, Constellation) and is_run_folder(source):
         run = read_run(source)
@@ -125,9 +131,11 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
     else:
         constellation = load_constellation(source)
         title, origin = constellation.name, f"constellation {constellation.name}"
+    step_s = step_s if step_s is not None else DEFAULT_STEP_S
+    if step_for is not None:
+        step_s = step_for(constellation, step_s)
     grid = time_grid(start if start is not None else DEFAULT_START,
-                     hours if hours is not None else DEFAULT_HOURS,
-                     step_s if step_s is not None else DEFAULT_STEP_S)
+                     hours if hours is not None else DEFAULT_HOURS, step_s)
     samples = len(constellation) * len(grid)
     if samples > MAX_SAMPLES:
         raise InputError(f"{len(constellation):,} satellites x {len(grid):,} instants is "
@@ -140,7 +148,8 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
             load_ground_network(stations)
     report = progress or (lambda stage, done, total: None)
     geometry = propagate_with_progress(constellation, grid, workers=workers,
-                                       progress=lambda d, t: report("geometry", d, t))
+                                       progress=lambda d, t: report("geometry", d, t),
+                                       failures=failures)
     activity = None
     if run is not None:
         run_start = parse_utc(run["scenario"].get("start_utc", DEFAULT_START))
