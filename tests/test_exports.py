@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,19 @@ def test_bad_requests_are_one_line_errors(tmp_path, capsys):
         code, out, err = run_cli(capsys, "export", *args)
         assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("error:")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_decaying_satellite_is_warned_about_and_exported_until_it_fails(tmp_path, capsys):
+    """DECAY-1 re-enters about 4.5 h after the start: its packet stops there, the command
+    warns in one line on stderr, and the JSON says so."""
+    decay = Path(__file__).resolve().parent / "data" / "decay.3le"
+    code, out, err = run_cli(capsys, "export", str(decay), "--start", "2026-06-21T00:00:00Z",
+                             "--hours", "6", "--out", str(tmp_path / "d.czml"), "--json")
+    assert code == 0 and json.loads(out)["satellites_failed"] == 1
+    assert "warning:" in err and "DECAY-1" in err
+    packets = {p["id"]: p for p in json.loads((tmp_path / "d.czml").read_text())}
+    healthy = np.asarray(packets["satellite/HEALTHY-1"]["position"]["cartesian"])
+    decayed = np.asarray(packets["satellite/DECAY-1"]["position"]["cartesian"])
+    assert len(healthy) == 4 * 361 and 0 < len(decayed) < len(healthy)
+    assert packets["satellite/DECAY-1"]["availability"] < \
+        packets["satellite/HEALTHY-1"]["availability"]
