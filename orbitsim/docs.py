@@ -13,6 +13,12 @@ any text. Python blocks (fenced ``python``) are run in order in the same folder;
 first line is ``# NAME.py: ...`` is written to that file instead (a module the next blocks
 import).
 
+A comment on the line before a session's fence changes how the tests run it (it does not show
+on GitHub): ``<!-- docs: reduced: A => B; C => D -->`` runs its commands with the text ``A``
+replaced by ``B`` and ``C`` by ``D`` (a long command at a reduced size: it must succeed; its
+output is not compared), and
+``<!-- docs: not run: REASON -->`` leaves it out, with the reason (what checks it instead).
+
 ``python -m orbitsim.docs README.md`` rewrites the generated blocks and the output of every
 session without an ellipsis in place (the demo's 24-hour runs and the sessions take a few
 minutes).
@@ -95,6 +101,25 @@ class Command:
     first: int
     stop: int
     session: int
+    directive: str = ""
+
+    @property
+    def not_run(self) -> str | None:
+        """The reason the tests do not run this command, if the README gives one."""
+        match = re.match(r"not run:\s*(.*)", self.directive)
+        return match.group(1).strip() if match else None
+
+    @property
+    def reduced(self) -> str | None:
+        """The command as the tests run it at a reduced size, if the README says so."""
+        match = re.match(r"reduced:\s*(.*)", self.directive)
+        if not match:
+            return None
+        command = self.command
+        for pair in match.group(1).split(";"):
+            old, _, new = pair.partition("=>")
+            command = command.replace(old.strip(), new.strip())
+        return command
 
     @property
     def elided(self) -> bool:
@@ -111,8 +136,12 @@ class PythonBlock:
     line: int
 
 
-def _fenced(text: str) -> list[tuple[str, int, list[str]]]:
-    """``(language, first line, lines)`` of every fenced block."""
+_DIRECTIVE = re.compile(r"^<!--\s*docs:\s*(.*?)\s*-->\s*$")
+
+
+def _fenced(text: str) -> list[tuple[str, int, list[str], str]]:
+    """``(language, first line, lines, directive)`` of every fenced block (the directive: the
+    ``<!-- docs: ... -->`` comment on the line before its fence, else "")."""
     blocks, lines = [], text.splitlines()
     k = 0
     while k < len(lines):
@@ -121,7 +150,9 @@ def _fenced(text: str) -> list[tuple[str, int, list[str]]]:
             end = k + 1
             while end < len(lines) and lines[end].rstrip() != "```":
                 end += 1
-            blocks.append((match.group(1), k + 1, lines[k + 1:end]))
+            directive = _DIRECTIVE.match(lines[k - 1]) if k else None
+            blocks.append((match.group(1), k + 1, lines[k + 1:end],
+                           directive.group(1) if directive else ""))
             k = end + 1
         else:
             k += 1
@@ -131,7 +162,8 @@ def _fenced(text: str) -> list[tuple[str, int, list[str]]]:
 def sessions(text: str) -> list[Command]:
     """Every ``$`` command of the README's shell sessions, in order."""
     commands: list[Command] = []
-    for number, (_, first, lines) in enumerate(b for b in _fenced(text) if not b[0]):
+    for number, (_, first, lines, directive) in enumerate(b for b in _fenced(text)
+                                                           if not b[0]):
         if not lines or not lines[0].startswith("$ "):
             continue
         k = 0
@@ -149,14 +181,14 @@ def sessions(text: str) -> list[Command]:
             while k < len(lines) and not lines[k].startswith("$ "):
                 k += 1
             commands.append(Command(command, "\n".join(lines[out_first:k]), first + out_first,
-                                    first + k, number))
+                                    first + k, number, directive))
     return commands
 
 
 def python_blocks(text: str) -> list[PythonBlock]:
     """Every fenced ``python`` block, in order."""
     blocks = []
-    for language, first, lines in _fenced(text):
+    for language, first, lines, _ in _fenced(text):
         if language != "python":
             continue
         match = re.match(r"#\s*([\w.-]+\.py):", lines[0]) if lines else None
@@ -191,11 +223,16 @@ def session_env() -> dict[str, str]:
 
 def run_command(command: Command | str, folder: str | Path, *, timeout_s: float = 900.0) -> str:
     """Run a session's command with bash in ``folder``; its stdout and stderr, interleaved."""
+    return run_shell(command, folder, timeout_s=timeout_s).stdout
+
+
+def run_shell(command: Command | str, folder: str | Path, *, timeout_s: float = 900.0
+              ) -> subprocess.CompletedProcess:
+    """:func:`run_command` with the exit status (``returncode``; output in ``stdout``)."""
     text = command.command if isinstance(command, Command) else command
-    done = subprocess.run(["bash", "-c", text], cwd=folder, env=session_env(),
+    return subprocess.run(["bash", "-c", text], cwd=folder, env=session_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=timeout_s)
-    return done.stdout
 
 
 def run_python(block: PythonBlock, folder: str | Path, *, timeout_s: float = 900.0
@@ -258,26 +295,36 @@ def session_groups(commands: list[Command]) -> list[list[int]]:
 
 
 def run_readme(text: str, folder: str | Path, *, lanes: int = 2
-               ) -> tuple[dict[int, str], list[subprocess.CompletedProcess]]:
+               ) -> tuple[dict[int, str], list[subprocess.CompletedProcess],
+                          dict[int, subprocess.CompletedProcess]]:
     """Run every session command of a README (its groups on ``lanes`` processes side by
     side), then its Python blocks in order, in ``folder``: ``({command index: output}, [the
-    Python blocks' results])``."""
+    Python blocks' results], {command index: result of its reduced run})``; commands the
+    README says not to run are in neither."""
     from concurrent.futures import ThreadPoolExecutor
 
     folder = workspace(folder)
     commands = sessions(text)
     outputs: dict[int, str] = {}
+    reduced: dict[int, subprocess.CompletedProcess] = {}
 
     def run_group(group: list[int]) -> None:
         for index in group:
-            outputs[index] = run_command(commands[index], folder)
+            command = commands[index]
+            if command.not_run is not None:
+                continue
+            if command.reduced is not None:
+                done = run_shell(command.reduced, folder)
+                reduced[index] = done
+                continue
+            outputs[index] = run_command(command, folder)
 
     # The groups of most commands first (the demo's run and what reads it), the rest beside.
     groups = sorted(session_groups(commands), key=len, reverse=True)
     with ThreadPoolExecutor(max_workers=max(1, lanes)) as pool:
         for future in [pool.submit(run_group, group) for group in groups]:
             future.result()
-    return outputs, [run_python(block, folder) for block in python_blocks(text)]
+    return outputs, [run_python(block, folder) for block in python_blocks(text)], reduced
 
 
 def _round_long(match: re.Match) -> str:
@@ -339,6 +386,8 @@ def rewrite_sessions(path: str | Path, folder: str | Path,
     commands = sessions(text)
     new: dict[int, str] = {}
     for index, command in enumerate(commands):
+        if command.not_run is not None or command.reduced is not None:
+            continue  # not compared: their output stays as the README has it
         actual = (outputs or {}).get(index)
         if actual is None:
             actual = run_command(command, workspace(folder))

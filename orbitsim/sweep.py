@@ -40,6 +40,9 @@ from orbitsim.model.validation import describe_validation_error
 ECONOMICS_PARAMS = ("launch_price_usd_per_kg",)
 #: Scenario fields a sweep cannot vary.
 FIXED_FIELDS = ("base_dir",)
+#: Parameters ``hardware.<field path>``: one field of the node hardware (``hardware.accelerators``,
+#: ``hardware.battery.capacity_wh``), applied over the scenario's hardware.
+HARDWARE_PREFIX = "hardware."
 #: Largest number of values one range may expand to.
 MAX_RANGE_VALUES = 10_000
 #: Columns of a point row that are not metrics.
@@ -103,16 +106,9 @@ def _coerce(name: str, raw: Any, base: dict[str, Any]) -> Any:
 
 def _check_policy(scenario: Scenario) -> None:
     """The scenario's policy must load (a registered name, module:Class or file.py:Class)."""
-    from orbitsim.policies.registry import get_policy
+    from orbitsim.policies.registry import resolve_policy
 
-    policy = scenario.policy
-    if ":" in policy and policy.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = policy.partition(":")
-        policy = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        get_policy(policy)
-    except InputError as exc:
-        raise InputError(f"policy: {exc.message}", source="--param") from None
+    resolve_policy(scenario.policy, base_dir=scenario.base_dir, source="--param")
 
 
 def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:
@@ -155,17 +151,53 @@ def parse_param(text: str, base: Scenario | dict[str, Any]) -> SweepParam:
     if not sep or not name:
         raise InputError(f"expected NAME=V1,V2,... or NAME=START:STOP:STEP, got {text!r}",
                          source="--param")
-    if name not in sweepable_names():
-        raise InputError(f"unknown parameter {name!r}; expected one of: "
-                         f"{', '.join(sweepable_names())}", source="--param")
     if not values_text.strip():
         raise InputError(f"{name}: no values", source="--param")
+    if name.startswith(HARDWARE_PREFIX):
+        return SweepParam(name, tuple(dict.fromkeys(_hardware_values(name, values_text, data))))
+    if name not in sweepable_names():
+        raise InputError(f"unknown parameter {name!r}; expected one of: "
+                         f"{', '.join(sweepable_names())} or hardware.<field> "
+                         "(hardware.battery.capacity_wh, ...)", source="--param")
     if _is_numeric(name) and values_text.count(":") == 2 and "," not in values_text:
         values = _expand_range(name, values_text, data)
     else:
         values = [_coerce(name, part.strip(), data) for part in values_text.split(",")]
     unique = list(dict.fromkeys(values))
     return SweepParam(name, tuple(unique))
+
+
+def _hardware_values(name: str, text: str, base: dict[str, Any]) -> list[Any]:
+    """Values of a ``hardware.<path>`` parameter, typed as the field is and each checked by
+    applying it to the scenario's hardware (InputError naming the field otherwise)."""
+    from orbitsim.model.overrides import coerce_value, with_override
+    from orbitsim.model.scenario import node_hardware
+
+    try:
+        scenario = Scenario.model_validate(base)
+    except ValidationError as exc:
+        problems = "; ".join(f"{path}: {msg}" for path, msg in describe_validation_error(exc))
+        raise InputError(problems, source="--param") from None
+    node = node_hardware(scenario, source="--param")
+    path = name.removeprefix(HARDWARE_PREFIX)
+    if text.count(":") == 2 and "," not in text:
+        start, stop, step = (_number(name, part.strip()) for part in text.split(":"))
+        if step == 0 or (stop - start) * step < 0:
+            raise InputError(f"{name}: range {text!r} never reaches its end (step {step})",
+                             source="--param")
+        count = math.floor((stop - start) / step + 1e-9) + 1
+        if count > MAX_RANGE_VALUES:
+            raise InputError(f"{name}: range {text!r} has {count} values (at most "
+                             f"{MAX_RANGE_VALUES})", source="--param")
+        raws = [str(round(start + i * step, 12)) for i in range(count)]
+    else:
+        raws = [part.strip() for part in text.split(",")]
+    values = [coerce_value(node, path, raw) for raw in raws]
+    for value in values:
+        node_hardware(scenario.model_copy(
+            update={"hardware": with_override(scenario.hardware, path, value)}),
+            source="--param")
+    return values
 
 
 def parse_params(texts: Iterable[str], base: Scenario | dict[str, Any]) -> list[SweepParam]:
@@ -240,13 +272,20 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
     summary's scalars, ``latency_mean_s`` of the done jobs, and the economics verdict's costs
     (with the point's ``launch_price_usd_per_kg`` if it sets one).
     """
+    from orbitsim.model.overrides import with_override
     from orbitsim.sim.run import simulate
 
-    fields = {k: v for k, v in values.items() if k not in ECONOMICS_PARAMS}
+    fields = {k: v for k, v in values.items()
+              if k not in ECONOMICS_PARAMS and not k.startswith(HARDWARE_PREFIX)}
     data = dict(base)
     if hours is not None:
         data["hours"] = hours
-    scenario = Scenario.model_validate(data | fields)
+    data.update(fields)
+    for key, value in values.items():
+        if key.startswith(HARDWARE_PREFIX):
+            data["hardware"] = with_override(data.get("hardware"),
+                                             key.removeprefix(HARDWARE_PREFIX), value)
+    scenario = Scenario.model_validate(data)
     run = simulate(scenario, workers=1, reuse_geometry=True)
     row: dict[str, Any] = {ID_COLUMN: point_id(values, point_settings(base, hours)), **values}
     row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
@@ -653,8 +692,81 @@ def axis_label(name: str) -> str:
     return name
 
 
-def plot_metric(table, param: str, metric: str, path: Path) -> Path:
-    """PNG of ``metric`` against ``param``: every point, and the mean over the other axes."""
+#: Most series a sweep plot draws (one per value of the other axes); beyond, their mean.
+MAX_SERIES = 8
+
+
+def _mean_ci(values) -> tuple[float, float, int]:
+    """Mean, half-width of its 95 % t-interval (NaN for one value) and count of the finite
+    values."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = values.size
+    if n == 0:
+        return math.nan, math.nan, 0
+    half = t95(n - 1) * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return float(values.mean()), half, n
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a sweep plot: its label (the values of the other axes), the x values, the
+    means and the half-widths of their 95 % intervals (NaN where there is nothing to average)."""
+
+    label: str
+    x: tuple
+    mean: tuple[float, ...]
+    ci95: tuple[float, ...]
+
+
+def metric_series(table, param: str, metric: str,
+                  others: Iterable[str] = ()) -> tuple[list[Series], list[str]]:
+    """The series :func:`plot_metric` draws and the notes of its title: one series per
+    combination of the values of the other swept axes but ``seed`` (their mean when there are
+    more than :data:`MAX_SERIES`), each x value the mean over what is left (the seeds)."""
+    others = [name for name in others if name != param and name in table.columns]
+    series_axes = [name for name in others if name != "seed"]
+    frame = table[[param, metric, *others]]
+    combos = (list(dict.fromkeys(map(tuple, frame[series_axes].itertuples(index=False))))
+              if series_axes else [()])
+    averaged = []
+    if len(combos) > MAX_SERIES:  # too many lines to read: their mean
+        averaged, series_axes, combos = series_axes, [], [()]
+    x_values = sorted(frame[param].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    out = []
+    for combo in combos:
+        rows = frame
+        for name, value in zip(series_axes, combo):
+            rows = rows[rows[name] == value]
+        xs, means, halves = [], [], []
+        for value in x_values:
+            mean, half, n = _mean_ci(rows.loc[rows[param] == value, metric])
+            if n:
+                xs.append(value)
+                means.append(mean)
+                halves.append(half)
+        label = ", ".join(f"{name} = {value}" for name, value in zip(series_axes, combo))
+        out.append(Series(label, tuple(xs), tuple(means), tuple(halves)))
+    notes = []
+    if series_axes:
+        notes.append(f"one series per {', '.join(series_axes)}")
+    if "seed" in others:
+        notes.append(f"mean and 95 % CI over {frame['seed'].nunique()} seeds")
+    if averaged:
+        notes.append(f"mean and 95 % CI over {', '.join(averaged)}")
+    if not notes:
+        notes.append(f"{len(frame)} points")
+    return out, notes
+
+
+def plot_metric(table, param: str, metric: str, path: Path,
+                others: Iterable[str] = ()) -> Path:
+    """PNG of ``metric`` against ``param``: the series of :func:`metric_series`, each point
+    with its 95 % interval where it is a mean. A numeric axis joins its points; seeds and
+    other categories are placed side by side, never joined. Titles wrap and the figure is
+    cropped to what it draws, so that nothing is clipped."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -662,29 +774,36 @@ def plot_metric(table, param: str, metric: str, path: Path) -> Path:
 
     from orbitsim.io import atomic_path
 
-    frame = table[[param, metric]].copy()
-    numeric = (frame[param].dtype.kind in "if")
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
-    means = frame.groupby(param, sort=True)[metric].mean()
-    if numeric:
-        ax.scatter(frame[param], frame[metric], s=18, alpha=0.6, label="points")
-        ax.plot(means.index, means.to_numpy(), marker="o", color="C1", label="mean")
-    else:
-        labels = [str(v) for v in means.index]
-        position = {value: i for i, value in enumerate(means.index)}
-        ax.scatter(frame[param].map(position), frame[metric], s=18, alpha=0.6, label="points")
-        ax.scatter(range(len(labels)), means.to_numpy(), marker="D", s=40, color="C1",
-                   label="mean")
-        ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0)
-        ax.set_xlim(-0.5, len(labels) - 0.5)
-    ax.set_xlabel(axis_label(param))
-    ax.set_ylabel(axis_label(metric))
-    ax.set_title(f"{metric} against {param} ({len(frame)} points)")
+    series, notes = metric_series(table, param, metric, others)
+    numeric = table[param].dtype.kind in "if" and param != "seed"
+    x_values = sorted(table[param].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    position = {value: i for i, value in enumerate(x_values)}
+    fig, ax = plt.subplots(figsize=(8.0, 5.0), dpi=100)
+    width = 0.6 / max(len(series), 1)
+    for k, line in enumerate(series):
+        offset = (k - (len(series) - 1) / 2) * width
+        xs = list(line.x) if numeric else [position[v] + offset for v in line.x]
+        errors = np.nan_to_num(np.asarray(line.ci95, dtype=float))
+        ax.errorbar(xs, line.mean, yerr=errors if np.any(errors) else None,
+                    fmt="o-" if numeric else "o", capsize=3, markersize=5,
+                    label=line.label or None, color=f"C{k % 10}")
+    if not numeric:
+        labels = [str(v) for v in x_values]
+        tilt = len(labels) > 4 or max(map(len, labels), default=0) > 10
+        ax.set_xticks(range(len(labels)), labels, rotation=30 if tilt else 0,
+                      ha="right" if tilt else "center")
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_xlabel(textwrap.fill(axis_label(param), 60))
+    ax.set_ylabel(textwrap.fill(axis_label(metric), 40))
+    ax.set_title(f"{metric} against {param}\n" + textwrap.fill("; ".join(notes), 70),
+                 fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    if any(line.label for line in series):
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  borderaxespad=0.0)
     fig.tight_layout()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
+        fig.savefig(tmp, format="png", metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -728,7 +847,9 @@ def write_figures(result: SweepResult, params: list[SweepParam], metric: str,
                    and c not in {p.name for p in params}]
         raise InputError(f"unknown metric {metric!r} (the results are kept); expected one of: "
                          f"{', '.join(numeric)}", field="metric")
-    pngs = [plot_metric(table, p.name, metric, result.out / f"{metric}_vs_{p.name}.png")
+    names = [p.name for p in params]
+    pngs = [plot_metric(table, p.name, metric, result.out / f"{metric}_vs_{p.name}.png",
+                        others=names)
             for p in params]
     html_path = write_summary_html(table, params, metric, pngs, result.out / "summary.html",
                                    title=title)
@@ -804,43 +925,3 @@ def policy_benchmark(scenarios: dict[str, Scenario], policies: list[str], seeds:
     execute(tasks, hours=None, workers=workers, on_result=on_result)
     frame = pd.DataFrame([rows[key] for key, _, _ in tasks])
     return frame.drop(columns=[ID_COLUMN])
-
-
-def plot_policy_benchmark(table, metrics: list[str], path: Path) -> Path:
-    """One row of panels per metric, one column per scenario (each panel its own y axis, as
-    the scenarios differ in scale): the mean of each policy with 95 % CI error bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from orbitsim.io import atomic_path
-
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    policies = list(dict.fromkeys(table["policy"]))
-    n_cols = max(len(scenarios), 1)
-    fig, axes = plt.subplots(len(metrics), n_cols,
-                             figsize=(max(6.4, (0.6 * len(policies) + 1.5) * n_cols),
-                                      2.6 * len(metrics)),
-                             dpi=100, squeeze=False, sharex=True)
-    x = np.arange(len(policies))
-    for row, metric in enumerate(metrics):
-        for col, scenario in enumerate(scenarios):
-            ax = axes[row, col]
-            part = table[table["scenario"] == scenario].set_index("policy").reindex(policies)
-            ax.errorbar(x, part[f"{metric}_mean"], yerr=part[f"{metric}_ci95"].fillna(0.0),
-                        fmt="o", capsize=3, color=f"C{col}")
-            ax.grid(alpha=0.3)
-            ax.tick_params(labelsize="small")
-            if row == 0:
-                ax.set_title(scenario, fontsize="medium")
-            if col == 0:
-                ax.set_ylabel(axis_label(metric), fontsize="small")
-            if row == len(metrics) - 1:
-                ax.set_xticks(x, policies, rotation=30, ha="right", fontsize="small")
-    fig.suptitle("scheduling policies: mean and 95 % confidence interval over seeds")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return Path(path)

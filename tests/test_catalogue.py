@@ -24,6 +24,8 @@ BUILTINS = {
     "starcloud-88k": (88_000, 8, "starcloud-node"),
     "suncatcher-81": (81, 1, "suncatcher-node"),
     "spacex-odc-1m": (1_000_000, 10, "starlink-compute"),
+    "stress-shell-24": (24, 1, "starcloud-1"),  # the policy benchmark's stress scenarios
+    "stress-dawn-dusk-24": (24, 1, "starcloud-1"),
 }
 
 

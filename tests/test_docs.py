@@ -51,8 +51,8 @@ def readme_run(tmp_path_factory):
     """Every session of the README run once (two lanes side by side), then its Python
     blocks, in a scratch folder with the repository's constellations/ and workloads/."""
     folder = tmp_path_factory.mktemp("readme")
-    outputs, python = docs.run_readme(README_TEXT, folder)
-    return folder, outputs, python
+    outputs, python, reduced = docs.run_readme(README_TEXT, folder)
+    return folder, outputs, python, reduced
 
 
 def test_readme_has_sessions_and_python_blocks():
@@ -66,15 +66,24 @@ def test_readme_has_sessions_and_python_blocks():
 @pytest.mark.parametrize("index", range(len(COMMANDS)),
                          ids=[f"{k}-{_short(c)}" for k, c in enumerate(COMMANDS)])
 def test_readme_command_prints_what_the_readme_shows(readme_run, index):
-    _, outputs, _ = readme_run
-    problem = docs.mismatch(COMMANDS[index], outputs[index])
+    _, outputs, _, reduced = readme_run
+    command = COMMANDS[index]
+    if command.not_run is not None:
+        assert len(command.not_run) > 20  # the README says why, and what checks it instead
+        pytest.skip(f"README: not run: {command.not_run}")
+    if command.reduced is not None:  # a long command, run at a reduced size: it must work
+        done = reduced[index]
+        assert command.reduced != command.command
+        assert done.returncode == 0, f"`{command.reduced}`:\n{done.stdout[-2000:]}"
+        return
+    problem = docs.mismatch(command, outputs[index])
     assert problem is None, problem
 
 
 @pytest.mark.parametrize("index", range(len(PYTHON)),
                          ids=[f"line-{b.line}" for b in PYTHON])
 def test_readme_python_block_runs(readme_run, index):
-    _, _, results = readme_run
+    _, _, results, _ = readme_run
     done = results[index]
     assert done.returncode == 0, f"README line {PYTHON[index].line}:\n{done.stderr[-2000:]}"
 
@@ -82,7 +91,7 @@ def test_readme_python_block_runs(readme_run, index):
 def test_a_stale_session_figure_or_command_is_caught(readme_run, tmp_path):
     """Must show: edit a figure of a session's output in a copy of the README and the check
     fails; edit a command and its output no longer matches; the rewrite restores the copy."""
-    folder, outputs, _ = readme_run
+    folder, outputs, _, _ = readme_run
     eclipses = next(k for k, c in enumerate(COMMANDS) if c.command.startswith("orbitsim eclipses"))
     figure = re.search(r"eclipse intervals\s*│\s*([\d,]+)", COMMANDS[eclipses].expected).group(1)
     assert docs.mismatch(COMMANDS[eclipses], outputs[eclipses]) is None
@@ -120,3 +129,16 @@ def test_make_demo_runs_the_readme_command():
     assert "$(BIN)/orbitsim run starcloud-demo --out $(OUT)" in makefile
     assert "OUT ?= out/demo" in makefile
     assert "`make demo` runs `orbitsim run starcloud-demo --out out/demo`" in README_TEXT
+
+
+def test_directives_reduce_or_skip_a_session_with_its_reason():
+    text = ("<!-- docs: reduced: --hours 3 => --hours 0.25; =a => =b -->\n```\n"
+            "$ orbitsim sweep x --param p=a --hours 3"
+            "\n```\n\n<!-- docs: not run: three minutes; tests/test_bench.py runs it -->\n```\n"
+            "$ orbitsim bench policies\nrow\n```\n```\n$ orbitsim --version\norbitsim 0\n```\n")
+    reduced, skipped, plain = docs.sessions(text)
+    assert reduced.reduced == "orbitsim sweep x --param p=b --hours 0.25"
+    assert reduced.not_run is None
+    assert skipped.not_run == "three minutes; tests/test_bench.py runs it"
+    assert skipped.reduced is None and skipped.expected == "row"
+    assert plain.directive == "" and plain.not_run is None and plain.reduced is None

@@ -201,3 +201,28 @@ def test_transfer_log_keeps_every_piece_across_flushes():
     assert frame.direction.iloc[:2].tolist() == ["up", "down"]
     assert frame.station.iloc[:4].tolist() == ["a", "b", "c", "a"]
     assert frame.bytes.iloc[-1] == 10.0 * (n - 1) and frame.end_s.iloc[3] == 3.5
+
+
+def test_estimate_is_the_transfer_without_booking():
+    """One satellite over one station (passes never overlap, so the earliest usable piece is
+    the only rule): the estimate is when the transfer then ends, and it books nothing."""
+    rng = np.random.default_rng(7)
+    contacts = _passes(rng, 60, 1, 86_400.0)
+    contacts = contacts[contacts.station_index == 0].reset_index(drop=True)
+    plan = ContactPlan(contacts, np.zeros(1, dtype=np.int64))
+    t, checked = 0.0, 0
+    for job in range(40):
+        n_bytes = float(rng.choice([1e8, 2e9, 7e9]))
+        busy = list(plan._groups[0].busy)
+        estimate = plan.estimate(0, n_bytes, t, 86_400.0, None)
+        assert list(plan._groups[0].busy) == busy  # nothing booked
+        arrival = plan.transfer(job, "up", 0, 0, n_bytes, t, 86_400.0, None)
+        if arrival is None:
+            assert estimate == np.inf
+        else:
+            assert estimate == pytest.approx(arrival, abs=1e-9)
+            checked += 1
+        t += float(rng.uniform(0, 3000))
+    assert checked > 20
+    assert plan.estimate(0, 0.0, 5.0, 86_400.0, None) == 5.0
+    assert plan.estimate(9, 1e9, 5.0, 86_400.0, None) == np.inf  # a group without passes

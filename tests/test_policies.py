@@ -17,7 +17,7 @@ import pytest
 from orbitsim.errors import InputError
 from orbitsim.model.scenario import Scenario
 from orbitsim.policies import JobRequest, NodeView, Policy, policy_names, register_policy, registry
-from orbitsim.policies.estimate import awaiting_upload, backlog_jobs, compute_end_s, ready_s
+from orbitsim.policies.estimate import awaiting_upload, compute_end_s, ready_s
 from orbitsim.sim.run import RunResult, simulate
 
 DATA = Path(__file__).parent / "data" / "policies"
@@ -98,8 +98,9 @@ def test_round_robin_spreads_the_load_more_evenly(run):
 
 def test_energy_aware_cuts_energy_deficit_time(run):
     fifo, energy = run("eclipses", "fifo"), run("eclipses", "energy-aware")
-    assert fifo.summary["deficit_s"] > 3600.0  # the scenario does bind: over an hour in deficit
-    assert energy.summary["deficit_s"] < 0.8 * fifo.summary["deficit_s"]  # measured 0.47-0.73
+    assert fifo.summary["power_limited_s"] > 3600.0  # the scenario binds: over an hour of it
+    # Measured: 0.45-0.56 of fifo's over seeds 1-6.
+    assert energy.summary["power_limited_s"] < 0.8 * fifo.summary["power_limited_s"]
     assert energy.nodes["final_soc"].mean() >= fifo.nodes["final_soc"].mean()
 
 
@@ -122,7 +123,9 @@ def test_greedy_earliest_finish_lowers_mean_latency(run):
     latency_fifo = mean_until_s(fifo.jobs, "arrival_s", "finish_s", horizon_s)
     latency_greedy = mean_until_s(greedy.jobs, "arrival_s", "finish_s", horizon_s)
     assert greedy.summary["jobs_done"] > fifo.summary["jobs_done"]
-    assert latency_greedy < 0.6 * latency_fifo  # measured: 0.27-0.32 over seeds 1-6
+    # Measured against the fair fifo (first node that can start the job soonest): 0.60-0.77
+    # over seeds 1-6 (0.27-0.32 against the old fifo that piled every job onto node 0).
+    assert latency_greedy < 0.85 * latency_fifo
 
 
 def test_contact_aware_shortens_the_wait_from_compute_end_to_download_end(run):
@@ -134,7 +137,7 @@ def test_contact_aware_shortens_the_wait_from_compute_end_to_download_end(run):
         jobs = result.jobs[result.jobs["tenant"] == "anyone"]
         return mean_until_s(jobs, "compute_end_s", "finish_s", horizon_s)
 
-    assert wait_s(contact) < 0.5 * wait_s(fifo)  # measured: 0.13-0.30 over seeds 1-6
+    assert wait_s(contact) < 0.5 * wait_s(fifo)  # measured: 0.14-0.31 over seeds 1-6 (fair fifo)
 
 
 def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
@@ -151,7 +154,8 @@ def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
     kz_jobs = sovereign.jobs.loc[sovereign.jobs["tenant"] == "kz-only", "job_id"]
     kz_stations = transfers.loc[transfers["job_id"].isin(kz_jobs), "station"]
     assert len(kz_stations) > 0 and kz_stations.isin(["Astana AI cluster", "Alatau City"]).all()
-    assert latency_s(sovereign) < 0.6 * latency_s(fifo)  # measured: 0.29-0.44 over seeds 1-6
+    # Measured against the fair fifo: 0.59-0.90 over seeds 1-6 (0.75 with this seed).
+    assert latency_s(sovereign) < 0.95 * latency_s(fifo)
 
 
 # --- user policies ---
@@ -160,6 +164,7 @@ def test_sovereignty_aware_lowers_latency_of_a_tenant_held_to_few_stations(run):
 @pytest.fixture
 def scratch_registry(monkeypatch):
     """Registrations made by a test vanish after it."""
+    registry.policy_names()  # the built-ins registered before the registry is copied
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
 
@@ -218,12 +223,13 @@ def test_a_position_out_of_range_is_a_value_error(position, scratch_registry):
 
 
 def fake_view(now_s: float, free: list[int], queued: list[int],
-              throughput_flops: float = 1e15) -> NodeView:
+              throughput_flops: float = 1e15, free_at_s: list[float] | None = None) -> NodeView:
     """Three candidates (nodes 4, 5, 6) whose ISL groups next reach a station at 100 s, 200 s
     and 300 s past ``after``, and at ``after`` itself once ``after`` >= 1000 s."""
     index = np.array([4, 5, 6])
     arrays = {"free_accelerators": np.array(free), "queued_jobs": np.array(queued),
-              "throughput_flops": np.full(3, throughput_flops)}
+              "throughput_flops": np.full(3, throughput_flops),
+              "free_at_s": np.array(free_at_s if free_at_s is not None else [now_s] * 3)}
 
     def next_contact(nodes: np.ndarray, after_s: float, only_allowed: bool) -> np.ndarray:
         if after_s >= 1000.0:
@@ -251,16 +257,19 @@ def test_view_contact_times_take_one_time_per_candidate():
 
 
 def test_estimates_count_the_upload_and_the_backlog():
-    view = fake_view(10.0, free=[1, 0, 1], queued=[0, 0, 2])
+    view = fake_view(10.0, free=[1, 0, 1], queued=[0, 0, 2], free_at_s=[10.0, 400.0, 250.0])
     request = job()  # 1e17 FLOP at 1e15 x 0.5: 200 s of compute
     assert awaiting_upload(request, view)  # placed at its arrival, input still on the ground
     assert not awaiting_upload(job(kind="eo-processing"), view)  # data born on board
     assert not awaiting_upload(job(input_bytes=0.0), view)
     np.testing.assert_allclose(ready_s(request, view), [110.5, 210.5, 310.5])
-    np.testing.assert_array_equal(backlog_jobs(request, view), [0, 1, 2])
-    np.testing.assert_allclose(compute_end_s(request, view, 0.0), [200.0, 400.0, 600.0])
-    # A job wider than any candidate's free accelerators penalises none of them for it.
-    np.testing.assert_array_equal(backlog_jobs(job(accelerators=8), view), [0, 1, 2])
+    # Compute starts when the input is there and the node has the accelerators, whichever
+    # comes later.
+    np.testing.assert_allclose(compute_end_s(request, view, 0.0), [210.0, 600.0, 450.0])
+    np.testing.assert_allclose(compute_end_s(request, view, ready_s(request, view)),
+                               [310.5, 600.0, 510.5])
+    with pytest.raises(AttributeError, match="outlook"):
+        view.compute_end_s(0.0)
 
 
 def test_first_fit_places_exactly_as_choosing_position_zero_from_the_view(scratch_registry):
@@ -275,3 +284,30 @@ def test_first_fit_places_exactly_as_choosing_position_zero_from_the_view(scratc
     shortcut, viewed = short_run("fifo"), short_run("test-first-via-view")
     pd.testing.assert_frame_equal(shortcut.jobs, viewed.jobs)
     assert shortcut.summary["jobs_done"] > 0
+
+
+def test_one_policy_resolution_one_wording(tmp_path, capsys):
+    """validate, run and sweep resolve a policy through one function and word its error
+    alike (only the source in front differs)."""
+    from orbitsim.cli import main
+    from orbitsim.policies.registry import resolve_policy
+
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\nconstellation = "starcloud-demo"\npolicy = "fifoo"\n')
+    with pytest.raises(InputError) as caught:
+        resolve_policy("fifoo", source=path)
+    expected = str(caught.value).removeprefix(f"{path}: ")
+    assert expected.startswith("policy: unknown policy 'fifoo'")
+    assert expected.endswith("did you mean 'fifo'?")
+    lines = []
+    for args in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "o")],
+                 ["run", "starcloud-demo", "--policy", "fifoo", "--out", str(tmp_path / "o")],
+                 ["sweep", "starcloud-demo", "--param", "policy=fifo,fifoo", "--out",
+                  str(tmp_path / "w")]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 2
+        lines.append(capsys.readouterr().err.strip())
+    sources = [str(path), str(path), "--policy", "--param"]
+    for line, source in zip(lines, sources):
+        assert line == f"error: {source}: {expected}"

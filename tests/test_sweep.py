@@ -146,6 +146,9 @@ def test_cli_sweep_writes_dataset_figures_and_html(tmp_path, capsys):
     ("policy", "expected NAME="),
     ("workload=no-such-workload", "workload"),
     ("policy=fifo,no-such-policy", "unknown policy"),
+    ("hardware.battery.capacity_wh=100,-5", "hardware.battery.capacity_wh"),
+    ("hardware.battery.capcity_wh=100", "no such hardware field"),
+    ("hardware.accelerators=many", "expected a number"),
 ])
 def test_bad_param_exits_2_with_one_line(param, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -238,3 +241,64 @@ def test_unreachable_scheduler_leaves_nothing_behind(base, params, tmp_path, mon
     with pytest.raises(InputError, match="cannot connect"):
         run_sweep(base, params, out, hours=HOURS, scheduler="tcp://127.0.0.1:8799")
     assert list(out.iterdir()) == []
+
+
+def test_hardware_sweep_runs_and_its_points_differ(tmp_path):
+    """`--param hardware.battery.capacity_wh=...` over the eclipse-bound stress scenario: a
+    bigger battery holds the load through more of each eclipse."""
+    out = tmp_path / "battery"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "stress-eclipse", "--param", "hardware.battery.capacity_wh=150,400",
+              "--hours", "3", "--metric", "power_limited_s", "--out", str(out)])
+    assert exit_info.value.code == 0
+    table = pd.read_parquet(out / "sweep.parquet").set_index("hardware.battery.capacity_wh")
+    assert list(table.index) == [150.0, 400.0]
+    small, large = table.loc[150.0], table.loc[400.0]
+    assert small["power_limited_s"] > large["power_limited_s"] > 0
+    assert small["jobs_total"] == large["jobs_total"]  # the same jobs: only the battery moved
+    png = out / "power_limited_s_vs_hardware.battery.capacity_wh.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hardware_param_values_take_the_field_type(base):
+    assert parse_param("hardware.accelerators=32,64", base).values == (32, 64)
+    assert parse_param("hardware.battery.capacity_wh=1e5:3e5:1e5", base).values == (
+        100000.0, 200000.0, 300000.0)
+    assert parse_param("hardware.solar.tracking=false", base).values == (False,)
+    assert parse_param("hardware.accelerator=h200", base).values == ("h200",)
+
+
+def test_sweep_plot_draws_one_series_per_other_axis_and_a_ci_over_seeds():
+    from orbitsim.sweep import metric_series
+
+    rows = [dict(policy=policy, price=price, seed=seed,
+                 cost=price * (1.0 if policy == "fifo" else 0.9) + seed)
+            for policy in ("fifo", "round-robin") for price in (100.0, 1000.0)
+            for seed in (1, 2, 3)]
+    table = pd.DataFrame(rows)
+    series, notes = metric_series(table, "price", "cost", ["policy", "price", "seed"])
+    assert [line.label for line in series] == ["policy = fifo", "policy = round-robin"]
+    fifo = series[0]
+    assert fifo.x == (100.0, 1000.0) and fifo.mean == pytest.approx((102.0, 1002.0))
+    assert fifo.ci95[0] == pytest.approx(t95(2) * 1.0 / math.sqrt(3))  # seeds 1, 2, 3: sd 1
+    assert notes == ["one series per policy", "mean and 95 % CI over 3 seeds"]
+    # Seeds on the x axis: one point per seed and series, nothing averaged.
+    by_seed, _ = metric_series(table, "seed", "cost", ["policy", "price", "seed"])
+    assert len(by_seed) == 4 and all(math.isnan(h) for line in by_seed for h in line.ci95)
+
+
+def test_sweep_plot_keeps_its_title_and_labels_inside_the_figure(tmp_path):
+    """The PNG is cropped to what it draws: a long title and labels are never clipped."""
+    import matplotlib.image
+
+    from orbitsim.sweep import plot_metric
+
+    table = pd.DataFrame([dict(policy=p, seed=s, orbit_usd_per_accelerator_hour=10.0 + s)
+                          for p in ("greedy-earliest-finish", "sovereignty-aware", "fifo")
+                          for s in (1, 2)])
+    path = plot_metric(table, "policy", "orbit_usd_per_accelerator_hour", tmp_path / "p.png",
+                       others=["policy", "seed"])
+    image = matplotlib.image.imread(path)
+    # A white frame all around: the drawing ends inside the image on every side.
+    for edge in (image[0], image[-1], image[:, 0], image[:, -1]):
+        assert np.allclose(edge[..., :3], 1.0)

@@ -393,8 +393,9 @@ def summary_groups(run, verdict: Verdict | None) -> dict[str, list[tuple[str, st
                    ("energy curtailed (battery full)", _energy(s.get("curtailed_wh")))]
     if "throttled_s" in s:
         energy.append(("thermal throttling (node-time)", _seconds(s.get("throttled_s"))))
-    if "deficit_s" in s:
-        energy.append(("energy deficit (node-time)", _seconds(s.get("deficit_s"))))
+    if "power_limited_s" in s:
+        energy.append(("power-limited: battery floor, array short (node-time)",
+                       _seconds(s.get("power_limited_s"))))
     groups["Energy and faults"] = energy
     if verdict is not None:
         price = verdict.break_even_launch_usd_per_kg

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -22,16 +23,6 @@ from rich.progress import (
 from rich.table import Table
 
 from orbitsim.errors import InputError
-
-#: Metrics of the policy benchmark's table and figure.
-POLICY_METRICS = ("jobs_done", "latency_mean_s", "utilisation", "deadline_misses")
-#: Short column headers of those metrics in the console table.
-POLICY_HEADERS = {"jobs_done": "jobs done", "latency_mean_s": "latency (s)",
-                  "utilisation": "utilisation", "deadline_misses": "misses"}
-#: Hours of each policy-benchmark scenario, full and --quick.
-POLICY_HOURS = (2.0, 1.0)
-#: Seeds of the policy benchmark, full and --quick.
-POLICY_SEEDS = ((1, 2, 3, 4, 5), (1, 2, 3))
 
 
 def import_benchmarks():
@@ -64,40 +55,24 @@ def benchmark_modules(package) -> dict[str, str]:
     return {name.removeprefix("bench_"): name for name in names}
 
 
-def policy_scenarios(hours: float) -> dict:
-    """The policy benchmark's fixed scenarios: starcloud-demo (32 nodes, ISLs) and, from the
-    source checkout's test data, 12 one-GPU nodes without ISLs under the commercial ground
-    network (starcloud-demo without ISLs when that data is absent)."""
-    from orbitsim.model.scenario import Scenario, load_scenario
-
-    demo = load_scenario("starcloud-demo")
-    scenarios = {f"starcloud-demo {hours:g} h": demo.model_copy(update={"hours": hours})}
-    data = Path(__file__).resolve().parents[2] / "tests" / "data" / "policies"
-    if (data / "shell-12.toml").is_file():
-        scenarios[f"shell-12 no-ISL {hours:g} h"] = Scenario.model_validate(dict(
-            name="policy-bench-shell-12", constellation="shell-12.toml",
-            ground_network="commercial", workload="with-data.toml", isl="none",
-            start_utc="2026-03-20T00:00:00Z", hours=hours, step_s=60.0, seed=1,
-            base_dir=str(data)))
-    else:
-        scenarios[f"starcloud-demo no-ISL {hours:g} h"] = demo.model_copy(
-            update={"hours": hours, "isl": "none"})
-    return scenarios
-
-
-def _fmt(mean: float, half: float) -> str:
-    if mean != mean:  # NaN
-        return "-"
-    text = f"{mean:,.4g}"
-    if half != half:
-        return text
-    return f"{text} ± {half:,.0f}" if abs(half) >= 100 else f"{text} ± {half:,.2g}"
+def _table(title: str, head: list[str], rows: list[list[str]], caption: str = "") -> Table:
+    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, caption=escape(caption) or None, caption_justify="left")
+    for k, name in enumerate(head):
+        table.add_column(escape(name), justify="left" if k == 0 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    return table
 
 
 def run_policy_benchmark(console: Console, quick: bool, policy_files: list[str],
-                         workers: int, png: Path | None) -> None:
+                         workers: int, png: Path | None, markdown_path: Path | None = None,
+                         seeds: int | None = None) -> None:
+    """Every policy (and the user's) on the stress scenarios (:mod:`orbitsim.policy_bench`):
+    one table per scenario, the claims table, the books, and the PNG / Markdown if asked."""
+    from orbitsim import policy_bench
+    from orbitsim.io import write_text_atomic
     from orbitsim.policies.registry import load_policy, policy_names
-    from orbitsim.sweep import confidence_table, plot_policy_benchmark, policy_benchmark
 
     policies = list(policy_names())
     labels = {name: name for name in policies}
@@ -109,32 +84,48 @@ def run_policy_benchmark(console: Console, quick: bool, policy_files: list[str],
         cls = load_policy(spec)
         policies.append(spec)
         labels[spec] = cls.name if cls.name != spec else f"{Path(target).name}:{attribute}"
-    hours = POLICY_HOURS[1] if quick else POLICY_HOURS[0]
-    seeds = list(POLICY_SEEDS[1] if quick else POLICY_SEEDS[0])
-    scenarios = policy_scenarios(hours)
+    seed_list = list(policy_bench.QUICK_SEEDS if quick else policy_bench.SEEDS)
+    if seeds is not None:
+        seed_list = list(range(1, seeds + 1))
+    hours = policy_bench.QUICK_HOURS if quick else None
+    cases = policy_bench.CASES
     with Progress(TextColumn("[bold]runs"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("runs", total=None)
-        runs = policy_benchmark(scenarios, policies, seeds, workers=workers,
-                                progress=lambda d, t: bar.update(task, completed=d, total=t))
+        runs = policy_bench.run_benchmark(
+            policies, seed_list, hours=hours, workers=workers, cases=cases,
+            progress=lambda d, t: bar.update(task, completed=d, total=t))
     runs["policy"] = runs["policy"].map(labels)
-    table = confidence_table(runs, ["scenario", "policy"], list(POLICY_METRICS))
-    # One table per scenario with short headers, so that it fits 80 columns (rich folds the
-    # rest rather than cutting it).
-    for scenario in dict.fromkeys(table["scenario"]):
-        out = Table(title=escape(f"{scenario}: mean ± 95 % CI (t) over {len(seeds)} seeds"))
-        out.add_column("policy", no_wrap=True)
-        for metric in POLICY_METRICS:
-            out.add_column(POLICY_HEADERS[metric], justify="right")
-        for row in table[table["scenario"] == scenario].itertuples(index=False):
-            values = row._asdict()
-            out.add_row(escape(values["policy"]),
-                        *(_fmt(values[f"{m}_mean"], values[f"{m}_ci95"]) for m in POLICY_METRICS))
-        console.print(out)
+    comparison = policy_bench.compare(runs, cases)
+    claims = policy_bench.claims(runs, comparison, cases)
+    duration = (f"{hours:g} h" if hours is not None else
+                " / ".join(sorted({f"{h:g} h" for h in runs["hours"]})))
+    for case in cases:
+        if case.scenario not in set(runs["scenario"]):
+            continue
+        best, second = policy_bench.best_policies(comparison, case)
+        console.print(_table(
+            f"{case.scenario}, {duration}: binds on {case.binds}; {case.policy} should lower "
+            f"{case.metric}. Mean ± 95 % CI over {len(seed_list)} paired seeds",
+            policy_bench.headers(case, best_name=False),
+            policy_bench.scenario_rows(comparison, case, best_name=False),
+            caption=f"p: two-sided paired t-test; p best: against the best other policy, "
+                    f"{best} ({second} for {best})"))
+    console.print(f"[bold]claims[/] (paired t-test, p < {policy_bench.ALPHA}; no fewer jobs "
+                  "done):")
+    for line in policy_bench.claim_lines(claims):
+        console.print(f"  {escape(line)}")
+    console.print(f"books: {len(runs)} runs, {int(runs['governance_violations'].sum())} "
+                  f"governance violations, {int(runs['jobs_lost'].sum())} lost jobs, every "
+                  "job done, failed or pending")
     if png is not None:
-        plot_policy_benchmark(table, list(POLICY_METRICS), png)
+        policy_bench.plot(runs, png, cases)
         console.print(f"figure: [bold]{escape(str(png))}[/]")
+    if markdown_path is not None:
+        write_text_atomic(markdown_path, policy_bench.markdown(
+            comparison, claims, seeds=len(seed_list), hours=duration, cases=cases))
+        console.print(f"tables: [bold]{escape(str(markdown_path))}[/]")
 
 
 def bench(
@@ -149,10 +140,18 @@ def bench(
                                              "with error bars.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="policies: local processes "
                                          "running the simulations.")] = 1,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="policies: the result "
+                                                  "tables as Markdown.")] = None,
+    seeds: Annotated[int | None, typer.Option("--seeds", min=2, help="policies: paired seeds "
+                                              "(1..N; default 8, --quick 3).")] = None,
 ) -> None:
     """Run benchmarks and print their tables.
 
     Full-run figures are recorded in benchmarks/RESULTS.md with the machine and date.
+
+    `bench policies` runs every policy on the built-in stress scenarios (stress-eclipse,
+    stress-heat, stress-contacts, stress-jurisdictions) over paired seeds: mean ± 95 % CI,
+    paired t-tests against fifo and the best other policy, the claims and the books.
 
     Example: orbitsim bench policies --quick --png out/policies.png
     """
@@ -172,4 +171,5 @@ def bench(
             module.main(["--quick"] if quick else [])  # each prints its own table
     if "policies" in names:
         console.rule("[bold]policies")
-        run_policy_benchmark(console, quick, list(policy_file or []), workers, png)
+        run_policy_benchmark(console, quick, list(policy_file or []), workers, png, markdown,
+                             seeds)

@@ -92,7 +92,7 @@ def run(
     for key in ("jobs_total", "jobs_done", "jobs_failed", "jobs_pending", "jobs_lost",
                 "governance_violations", "accelerator_hours", "utilisation", "latency_p50_s",
                 "latency_p95_s", "latency_p99_s", "deadline_misses", "bytes_up", "bytes_down",
-                "faults", "curtailed_wh", "throttled_s"):
+                "faults", "curtailed_wh", "throttled_s", "power_limited_s"):
         if key in summary:
             table.add_row(key, _fmt(summary[key]))
     if summary.get("nodes_decayed"):

@@ -3,7 +3,6 @@ economics, TLE or OMM file without running anything."""
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Annotated
 
@@ -73,22 +72,9 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 def check_policy(scenario, path: Path) -> str:
     """The scenario's policy, loaded as a run loads it (a ``file.py:Class`` relative to the
     scenario file); its name, or an InputError ``FILE: policy: ...``."""
-    from orbitsim.policies.registry import get_policy
+    from orbitsim.policies.registry import resolve_policy
 
-    spec = scenario.policy
-    if ":" in spec and spec.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = spec.partition(":")
-        spec = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        get_policy(spec)
-    except InputError as exc:
-        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
-        if ":" not in spec:
-            from orbitsim.policies.registry import policy_names
-
-            close = difflib.get_close_matches(spec, list(policy_names()), n=1)
-            detail += f"; did you mean {close[0]!r}?" if close else ""
-        raise InputError(detail, source=path, field="policy") from None
+    resolve_policy(scenario.policy, base_dir=scenario.base_dir, source=path)
     return scenario.policy
 
 
@@ -98,7 +84,7 @@ def check_scenario_inputs(scenario, path: Path) -> float:
     inside the Sun ephemeris; the jobs fit in memory. Returns the expected number of jobs."""
     from orbitsim.model.catalogue import load_constellation
     from orbitsim.model.ground import load_ground_network
-    from orbitsim.model.hardware import load_node
+    from orbitsim.model.scenario import node_hardware
     from orbitsim.model.scenario_checks import check_injections, check_job_volume
     from orbitsim.model.workload import load_workload
 
@@ -108,11 +94,8 @@ def check_scenario_inputs(scenario, path: Path) -> float:
 
     try:
         constellation = load_constellation(scenario.path_of(scenario.constellation))
-        hardware_name = scenario.hardware or constellation.hardware
-        if not hardware_name:
-            raise InputError("neither the scenario nor the constellation names a node "
-                             "hardware", source=path, field="hardware")
-        load_node(scenario.path_of(hardware_name))
+        # Its name or its [hardware] table (base and overrides), resolved as a run does.
+        node_hardware(scenario, source=path, default=constellation.hardware)
         network = load_ground_network(scenario.path_of(scenario.ground_network))
         workload = load_workload(scenario.path_of(scenario.workload))
         scenario.time_grid()

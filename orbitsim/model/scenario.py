@@ -14,6 +14,14 @@ A scenario TOML file::
     step_s = 60.0
     seed = 42
 
+The node hardware may instead be a table, a base and overrides of any of its fields by their
+dotted path (:mod:`orbitsim.model.overrides`)::
+
+    [hardware]
+    base = "starlink-compute"             # optional: the constellation's own by default
+    battery.capacity_wh = 20000.0
+    thermal.radiator_area_m2 = 8.0
+
 Optional injected faults, deterministic, for tests and what-if studies (times in s since
 ``start_utc``)::
 
@@ -33,7 +41,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -94,7 +102,9 @@ class Scenario(BaseModel):
     hours: float = Field(default=24.0, gt=0, le=24 * 366)
     step_s: float = Field(default=60.0, gt=0, le=3600)
     seed: int = Field(default=0, ge=0, lt=2**63)
-    hardware: str | None = None  # node hardware; default: the constellation's
+    # node hardware: a name, or a [hardware] table (base + overrides); default: the
+    # constellation's
+    hardware: str | dict[str, Any] | None = None
     isl: Literal["grid", "none"] = "grid"  # relays over inter-satellite links, or none
     physics: bool = True  # power and thermal limits (off: nodes always at full power)
     faults: bool = True  # single-event interrupts and permanent failures
@@ -140,7 +150,33 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     data["base_dir"] = str(path.parent)
     scenario = validate_model(Scenario, data, path)
     check_references(scenario, path)
+    if isinstance(scenario.hardware, dict):
+        node_hardware(scenario, source=path)  # a base and overrides: validated now
     return scenario
+
+
+def constellation_hardware(scenario: Scenario) -> str | None:
+    """The hardware the scenario's constellation file names (None for TLE/OMM files), read
+    without building the constellation."""
+    path = resources.resolve("constellation", scenario.path_of(scenario.constellation))
+    if path.suffix.lower() != ".toml":
+        return None
+    value = read_toml(path).get("hardware")
+    return value if isinstance(value, str) else None
+
+
+def node_hardware(scenario: Scenario, *, source: str | Path | None = None,
+                  default: str | None = None):
+    """The scenario's node hardware (:class:`~orbitsim.model.hardware.NodeHardware`): its
+    ``hardware`` name or table, on the constellation's hardware (``default`` if given) when
+    it names no base; names are resolved against the scenario's folder first."""
+    from orbitsim.model.overrides import resolve_hardware, split_spec
+
+    base, _ = split_spec(scenario.hardware)
+    if base is None and default is None:
+        default = constellation_hardware(scenario)
+    return resolve_hardware(scenario.hardware, default, resolve=scenario.path_of,
+                            source=source, relative_to=scenario.base_dir)
 
 
 def check_references(scenario: Scenario, path: str | Path) -> None:

@@ -194,6 +194,16 @@ class NodePhysics:
             record) else None
         self._log(0.0)
 
+    def clone(self) -> NodePhysics:
+        """A detached copy of the node now, for looking ahead: the same inputs (shared: they
+        never change), its own state and totals, and no history or event lists."""
+        other = NodePhysics.__new__(NodePhysics)
+        for name in NodePhysics.__slots__:
+            setattr(other, name, getattr(self, name))
+        other._record, other._history = False, None
+        other.deficit_events_s, other.throttle_events_s, other.limit_reached_s = [], [], []
+        return other
+
     # --- geometry of the horizon ----------------------------------------------------------------
 
     @property
@@ -497,11 +507,15 @@ class NodePhysics:
                 "residual_wh": residual}
 
     def totals(self) -> dict[str, float]:
-        """Accumulated outputs since the start (energies Wh, times s)."""
+        """Accumulated outputs since the start (energies Wh, times s). ``power_limited_s`` is
+        :attr:`deficit_s` (time the power system held the load below its demand: battery at
+        its floor, array short), ``power_limited_events`` the stretches of it; ``throttled_s``
+        the time the radiator held the accelerators below their request."""
         out = self.energy_balance()
         out.update(accelerator_wh=self.accelerator_wh, full_speed_s=self.full_speed_s,
-                   throttled_s=self.throttled_s, deficit_s=self.deficit_s,
-                   shutdown_s=self.shutdown_s, deficit_events=float(len(self.deficit_events_s)),
+                   throttled_s=self.throttled_s, power_limited_s=self.deficit_s,
+                   shutdown_s=self.shutdown_s,
+                   power_limited_events=float(len(self.deficit_events_s)),
                    throttle_events=float(len(self.throttle_events_s)),
                    equivalent_full_cycles=self.equivalent_full_cycles,
                    capacity_wh=self.capacity_wh, soc=self.soc, temp_k=self.temp_k)

@@ -10,10 +10,12 @@ from orbitsim.policies.registry import register_policy
 
 @register_policy("energy-aware")
 class EnergyAware(Policy):
-    """Prefer sunlit nodes, then the fullest battery, then the highest power cap."""
+    """Among the nodes that can start the job soonest, prefer sunlit ones, then the fullest
+    battery, then the highest power cap."""
 
     needs_state = True
 
     def choose(self, job: JobRequest, view: NodeView) -> int:
-        order = np.lexsort((-view.power_cap_w, -view.soc, -np.round(view.sunlit, 3)))
+        order = np.lexsort((-view.power_cap_w, -view.soc, -np.round(view.sunlit, 3),
+                            view.free_at_s))
         return int(order[0])

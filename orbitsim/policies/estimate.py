@@ -1,14 +1,12 @@
 """Estimates shared by the latency- and contact-minded policies: when this job's compute would
-start and end on each candidate, counting the work already waiting there.
+start and end on each candidate, from the arrays of the view (cheap, today's figures; the
+``look-ahead`` policy asks the view's outlook instead).
 
 The simulation asks a policy two different questions with the same call: with several ISL
 groups (``isl = "none"``, or several shells) it first places a job's *group* at its arrival,
-among every alive node, busy or not, before the job's input is uploaded; inside a group it then
-picks a node with free accelerators. A policy that ignores the work already queued on a
-candidate piles every job of a burst onto the one node that looks best, so the estimates below
-add that backlog: each job waiting in the candidate's group (``queued_jobs``) and, when the
-candidate lacks the free accelerators, the job running there, each counted as long as this one
-(the view does not tell how long the others are).
+before the job's input is uploaded; inside a group it then picks a node with free accelerators.
+A job can start on a candidate once its input is there and the candidate has the accelerators
+(``free_at_s``: after the work running there and bound to its group before this job).
 """
 
 from __future__ import annotations
@@ -46,16 +44,8 @@ def compute_s(job: JobRequest, view: NodeView) -> np.ndarray:
     return job.work_flop / np.maximum(rate, 1e-30)
 
 
-def backlog_jobs(job: JobRequest, view: NodeView) -> np.ndarray:
-    """Jobs ahead of this one on each candidate: those waiting in its group, plus one running
-    when it lacks the free accelerators the job needs (a job asking for more accelerators than
-    any candidate has free runs on what one node has, so no candidate is penalised for that)."""
-    free = np.asarray(view.free_accelerators)
-    need = min(job.accelerators, int(free.max(initial=0)))
-    return np.asarray(view.queued_jobs, dtype=float) + (free < max(need, 1))
-
-
 def compute_end_s(job: JobRequest, view: NodeView, start_s: float | np.ndarray) -> np.ndarray:
-    """Estimated end of the job's compute on each candidate if it may start at ``start_s``:
-    after the backlog, each backlog job as long as this one."""
-    return start_s + compute_s(job, view) * (1.0 + backlog_jobs(job, view))
+    """Estimated end of the job's compute on each candidate if its input is there at
+    ``start_s``: it starts once the candidate can take it (``free_at_s``) and runs at the
+    candidate's caps now."""
+    return np.maximum(start_s, view.free_at_s) + compute_s(job, view)

@@ -1,6 +1,9 @@
-"""``fifo``: jobs in arrival order, each on the first node (lowest index) that can take it."""
+"""``fifo``: jobs in arrival order, each on the first node (lowest index) that can start it
+soonest."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from orbitsim.policies.base import JobRequest, NodeView, Policy
 from orbitsim.policies.registry import register_policy
@@ -8,9 +11,11 @@ from orbitsim.policies.registry import register_policy
 
 @register_policy("fifo")
 class Fifo(Policy):
-    """First come, first served on the first free node: the baseline."""
+    """First come, first served on the first node that can start the job soonest: the
+    baseline."""
 
     first_fit = True
 
     def choose(self, job: JobRequest, view: NodeView) -> int:
-        return 0  # candidates come sorted by node index
+        # Candidates come sorted by node index; argmin takes the first of the earliest.
+        return int(np.argmin(view.free_at_s))

@@ -3,6 +3,7 @@ module path (``package.module:ClassName`` or ``path/to/file.py:ClassName``) from
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 from pathlib import Path
@@ -12,7 +13,7 @@ from orbitsim.policies.base import Policy
 
 _REGISTRY: dict[str, type[Policy]] = {}
 _BUILTIN_MODULES = ("fifo", "round_robin", "greedy_earliest_finish", "energy_aware",
-                    "thermal_aware", "contact_aware", "sovereignty_aware")
+                    "thermal_aware", "contact_aware", "sovereignty_aware", "look_ahead")
 
 
 def register_policy(name: str):
@@ -91,6 +92,25 @@ def get_policy(name: str) -> Policy:
                      "(or 'module:Class' / 'file.py:Class')", field="policy")
 
 
+def resolve_policy(spec: str, *, base_dir: str | Path = ".",
+                   source: str | Path | None = None) -> Policy:
+    """A fresh instance of the policy a scenario (or an option) names: a registered name,
+    ``module:Class``, or ``file.py:Class`` (the file beside the scenario, in ``base_dir``,
+    first, else from the working folder). The one place a policy name is resolved: an
+    unknown or broken one is an InputError ``SOURCE: policy: ...`` (with the closest
+    built-in name when one is close)."""
+    resolved = spec
+    target, sep, attribute = spec.partition(":")
+    if sep and target.endswith(".py") and (Path(base_dir) / target).is_file():
+        resolved = f"{Path(base_dir) / target}:{attribute}"
+    try:
+        return get_policy(resolved)
+    except InputError as exc:
+        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
+        if not sep:
+            close = difflib.get_close_matches(spec, policy_names(), n=1)
+            detail += f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(detail, source=source, field="policy") from None
 def policy_file_hint(name: str) -> str:
     """The message for a policy given as a file without its class (``my.py``): the form
     ``file.py:Class``, with the classes the file defines when it can be read (parsed, not

@@ -10,9 +10,10 @@ from orbitsim.policies.registry import register_policy
 
 @register_policy("thermal-aware")
 class ThermalAware(Policy):
-    """Prefer the node furthest below its radiator limit (least throttling)."""
+    """Among the nodes that can start the job soonest, prefer the one furthest below its
+    radiator limit (least throttling)."""
 
     needs_state = True
 
     def choose(self, job: JobRequest, view: NodeView) -> int:
-        return int(np.argmax(view.temp_margin_k))
+        return int(np.lexsort((-view.temp_margin_k, view.free_at_s))[0])

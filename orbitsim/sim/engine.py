@@ -39,6 +39,8 @@ FULL_SEARCH_NODES = 2048
 #: A first-fit policy on one ISL group of at most this many nodes scans a list instead.
 FIRST_FIT_SCAN_NODES = 64
 SCAN_BLOCK = 1024
+#: Arrays of a :class:`NodeView` that come from the node agents' :meth:`NodeAgent.outlook`.
+STATE_ARRAYS = ("soc", "sunlit", "temp_k", "temp_margin_k", "power_cap_w", "throughput_flops")
 
 
 @dataclass
@@ -53,33 +55,85 @@ class SimResult:
     node_physics: list[NodePhysics] | None
     governance_violations: int
     isl_cut_restarts: int = 0  # gangs restarted because a member was cut off
+    #: Tenants bound to a jurisdiction (their data may cross only some stations).
+    bound_tenants: tuple[str, ...] = ()
 
 
 class _LazyArrays(dict):
     """The arrays of a :class:`NodeView`, computed on first access (a policy that reads
     nothing, like ``fifo``, costs nothing)."""
 
-    def __init__(self, simulation: Simulation, job_id: int, candidates: np.ndarray) -> None:
+    def __init__(self, simulation: Simulation, job_id: int, candidates: np.ndarray,
+                 free_now: bool) -> None:
         super().__init__()
         self._simulation = simulation
         self._job_id = job_id
         self._candidates = candidates
+        self._free_now = free_now
 
     def __missing__(self, name: str) -> np.ndarray:
         sim, candidates = self._simulation, self._candidates
         if name == "free_accelerators":
             value = sim.free_acc[candidates].copy()
         elif name == "queued_jobs":
-            value = np.array([len(sim.queues[int(sim.group_of_node[i])])
-                              for i in candidates.tolist()], dtype=np.int64)
-        elif name in ("soc", "sunlit", "temp_k", "temp_margin_k", "power_cap_w",
-                      "throughput_flops"):
+            value = np.array([sim.waiting[g] for g in sim.group_of_node[candidates].tolist()],
+                             dtype=np.int64)
+        elif name == "free_at_s":
+            value = (np.full(len(candidates), float(sim.env.now)) if self._free_now
+                     else sim._free_at(self._job_id, candidates))
+        elif name in STATE_ARRAYS:
             self.update(sim._state_arrays(self._job_id, candidates))
             return self[name]
         else:
             raise KeyError(name)
         self[name] = value
         return value
+
+
+class _Outlook:
+    """What the simulation knows of the coming hours, for one job and its candidates: when
+    its upload, its compute and its download would end on each (see :class:`NodeView`). Each
+    is an estimate: the contact plan's passes with their bookings so far, each node's physics
+    copied and run forward; nothing is booked or changed."""
+
+    def __init__(self, simulation: Simulation, job_id: int, candidates: np.ndarray) -> None:
+        self._simulation = simulation
+        self._job_id = job_id
+        self._candidates = candidates
+
+    def _transfer_end_s(self, n_bytes: float, after_s: np.ndarray) -> np.ndarray:
+        sim, j = self._simulation, self._job_id
+        allowed = sim.allowed_station[sim.job_tenant[j]]
+        cache: dict[tuple[int, float], float] = {}
+        out = np.empty(len(self._candidates))
+        groups = sim.group_of_node[self._candidates].tolist()
+        for k, (g, t) in enumerate(zip(groups, after_s.tolist())):
+            if (g, t) not in cache:
+                cache[g, t] = (sim.plan.estimate(g, n_bytes, t, sim.horizon_s, allowed)
+                               if math.isfinite(t) else math.inf)
+            out[k] = cache[g, t]
+        return out
+
+    def upload_end_s(self) -> np.ndarray:
+        sim, j = self._simulation, self._job_id
+        now = float(sim.env.now)
+        after = np.full(len(self._candidates), now)
+        if sim.stage[j] or sim.job_kind[j] == "eo-processing":
+            return after  # the input is on board already (or was born there)
+        return self._transfer_end_s(sim.job_in[j], after)
+
+    def compute_end_s(self, start_s: np.ndarray) -> np.ndarray:
+        sim, j = self._simulation, self._job_id
+        size = sim._member_sizes(j)[0]
+        work = (sim.job_work[j] - sim.done_flop[j]) * size / max(sim.job_acc[j], 1)
+        return np.array([
+            sim.nodes[i].forecast_end_s(t, work, size, sim.job_mfu[j], sim.horizon_s)
+            if math.isfinite(t) else math.inf
+            for i, t in zip(self._candidates.tolist(), start_s.tolist())])
+
+    def download_end_s(self, after_s: np.ndarray) -> np.ndarray:
+        sim, j = self._simulation, self._job_id
+        return self._transfer_end_s(sim.job_out[j], after_s)
 
 
 class Simulation:
@@ -109,7 +163,7 @@ class Simulation:
         self.faults_destroy_jobs = faults_destroy_jobs
         hardware = inputs.hardware
         self.n_acc = hardware.accelerators
-        peak_acc = hardware.accelerator.dense_flops("bf16")
+        peak_acc = self._peak_acc = hardware.accelerator.dense_flops("bf16")
         p_acc = hardware.accelerator.power_limit_w
         n = inputs.n_nodes
         self.group_of_node = inputs.group_of_node
@@ -139,6 +193,11 @@ class Simulation:
                        for g in np.unique(self.group_of_node)}
         # The satellite a transfer to a group is addressed to (its first member).
         self.group_head = {g: int(members[0]) for g, members in self.groups.items()}
+        # The node of each group that is a satellite alone (-1 for a group of several).
+        self._lone_head = [-1] * (int(self.group_of_node.max()) + 1 if n else 0)
+        for g, members in self.groups.items():
+            if len(members) == 1:
+                self._lone_head[g] = int(members[0])
         self.single_group = len(self.groups) == 1
         self._all_nodes = np.arange(n)
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
@@ -151,7 +210,16 @@ class Simulation:
         self.alive = np.ones(n, dtype=bool)
         self.n_alive = n
         self.alive_in_group = np.bincount(self.group_of_node).astype(np.int64)
-        self.free_in_group = {g: len(members) * self.n_acc for g, members in self.groups.items()}
+        n_groups = len(self.alive_in_group)
+        # Free accelerators of each ISL group (a list: groups are numbered 0, 1, ...), and the
+        # jobs bound to each group that have not started yet (uploading or queued): their
+        # number, accelerators and work at full speed (accelerator-seconds).
+        self.free_in_group = [0] * n_groups
+        for g, members in self.groups.items():
+            self.free_in_group[g] = len(members) * self.n_acc
+        self.waiting = [0] * n_groups
+        self.waiting_acc = [0] * n_groups
+        self.waiting_acc_s = [0.0] * n_groups
         self.queues: dict[int, deque[int]] = {g: deque() for g in self.groups}
         # Tenants: allowed stations (None = any) and allowed nodes (operators).
         self.allowed_station: dict[str, np.ndarray | None] = {}
@@ -203,6 +271,7 @@ class Simulation:
         self.bytes_down = [0.0] * n
         self.group = [-1] * n
         self.ready = list(nan)
+        self._bound = [False] * n  # in its group's waiting counts
         self._running: dict[int, list[tuple[NodeAgent, RunningJob]]] = {}
 
     # --- policies ----------------------------------------------------------------------------
@@ -223,38 +292,40 @@ class Simulation:
 
         return next_contact
 
-    def _view(self, job_id: int, candidates: np.ndarray) -> NodeView:
+    def _window(self, candidates: np.ndarray) -> np.ndarray:
+        """A seeded window of the candidates (power-of-K choices) when there are more than a
+        view shows: it keeps big constellations cheap and the candidates sorted by index."""
         limit = self._candidate_limit
         if len(candidates) > limit:
-            # A seeded window of the candidates (power-of-K choices) keeps big constellations
-            # cheap; the window keeps the candidates sorted by node index.
             offset = self._randint(len(candidates) - limit + 1)
             candidates = candidates[offset:offset + limit]
-        return NodeView(self.env.now, candidates, _LazyArrays(self, job_id, candidates),
-                        self._next_contact(job_id))
+        return candidates
+
+    def _view(self, job_id: int, candidates: np.ndarray, free_now: bool = True) -> NodeView:
+        candidates = self._window(candidates)
+        return NodeView(self.env.now, candidates,
+                        _LazyArrays(self, job_id, candidates, free_now),
+                        self._next_contact(job_id),
+                        outlook=_Outlook(self, job_id, candidates))
 
     def _state_arrays(self, job_id: int, candidates: np.ndarray) -> dict[str, np.ndarray]:
-        nodes = [self.nodes[i] for i in candidates.tolist()]
-        peak = np.array([n.peak_acc for n in nodes])
-        if self.inputs.nodes is None:
-            return dict(soc=np.ones(len(nodes)), sunlit=np.ones(len(nodes)),
-                        temp_k=np.zeros(len(nodes)), temp_margin_k=np.full(len(nodes), np.inf),
-                        power_cap_w=np.full(len(nodes), self.n_acc * nodes[0].p_acc_max),
-                        throughput_flops=peak)
-        statuses = [node.status() for node in nodes]
-        arrays = {
-            "soc": np.array([s.soc for s in statuses]),
-            "sunlit": np.array([s.illuminated for s in statuses]),
-            "temp_k": np.array([s.temp_k for s in statuses]),
-            "power_cap_w": np.array([s.power_cap_w for s in statuses]),
-        }
-        arrays["temp_margin_k"] = self.radiator_limit_k - arrays["temp_k"]
-        # Per-accelerator throughput if the job's accelerators ran under today's cap.
-        busy_after = np.array([n.busy for n in nodes]) + self._member_sizes(job_id)[0]
-        share = np.minimum(arrays["power_cap_w"] / busy_after, nodes[0].p_acc_max)
-        arrays["throughput_flops"] = peak * np.array(
-            [n.physics.throughput_fraction(x * self.n_acc) for n, x in zip(nodes, share)])
-        return arrays
+        """The arrays of :data:`STATE_ARRAYS`, from each candidate's node agent."""
+        extra = self._member_sizes(job_id)[0]
+        rows = np.array([self.nodes[i].outlook(extra) for i in candidates.tolist()],
+                        dtype=float).reshape(len(candidates), len(STATE_ARRAYS))
+        return {name: rows[:, k].copy() for k, name in enumerate(STATE_ARRAYS)}
+
+    def _free_at(self, job_id: int, candidates: np.ndarray) -> np.ndarray:
+        """When each candidate could start job ``job_id`` (estimate): when its node has the
+        job's accelerators free (:meth:`NodeAgent.free_at_s`), plus the work bound to its ISL
+        group before this job, spread over the group's accelerators."""
+        need = self._member_sizes(job_id)[0]
+        out = np.empty(len(candidates))
+        for k, i in enumerate(candidates.tolist()):
+            g = self.nodes[i].group
+            ahead_s = self.waiting_acc_s[g] / max(int(self.alive_in_group[g]) * self.n_acc, 1)
+            out[k] = self.nodes[i].free_at_s(need) + ahead_s
+        return out
 
     def _request(self, j: int) -> JobRequest:
         if self._last_request is not None and self._last_request.job_id == j:
@@ -265,13 +336,16 @@ class Simulation:
             self.job_mfu[j])
         return self._last_request
 
-    def _choose(self, j: int, candidates: np.ndarray) -> int:
+    def _choose(self, j: int, candidates: np.ndarray, free_now: bool = True) -> int:
+        """The node the policy picks for job ``j`` among ``candidates`` (sorted node indices).
+        ``free_now``: every candidate can take the job now; else none can, and ``free_at_s``
+        tells when each could."""
         if self._first_fit:  # what choose() would return from the view, without the view
-            limit = self._candidate_limit
-            if len(candidates) > limit:
-                return int(candidates[self._randint(len(candidates) - limit + 1)])
-            return int(candidates[0])
-        view = self._view(j, candidates)
+            candidates = self._window(candidates)
+            if free_now:
+                return int(candidates[0])
+            return int(candidates[int(np.argmin(self._free_at(j, candidates)))])
+        view = self._view(j, candidates, free_now)
         position = self.policy.choose(self._request(j), view)
         index = view.index
         if not (isinstance(position, int | np.integer) and not isinstance(position, bool)
@@ -291,13 +365,31 @@ class Simulation:
         return [acc // k + (1 if i < acc % k else 0) for i in range(k)]
 
     def _place_group(self, j: int) -> int | None:
-        """The ISL group that receives job ``j``'s data: the group of the node the policy
-        prefers among all alive nodes of the groups that can hold it (only asked when there are
-        several groups)."""
+        """The ISL group that receives job ``j``'s data (only asked when there are several
+        groups): the group of the node the policy prefers among the nodes that can take the
+        job now (the job's free accelerators on the node, and in its group beyond those
+        promised to the jobs bound there before it); when no node can, among every alive node
+        of the groups that can hold it, each with the time it could start the job."""
         k = self.job_nodes[j]
         if self.single_group:
             g = next(iter(self.groups))
             return g if self.alive_in_group[g] >= k else None
+        need, acc = self._member_sizes(j)[0], max(self.job_acc[j], 1)
+        spare = np.subtract(self.free_in_group, self.waiting_acc) >= acc
+        group_of_node, free_acc = self.group_of_node, self.free_acc
+        if k == 1 and spare.all():  # the usual case: every group has room beyond its waiting
+            candidates = self._search(self._all_nodes, lambda block: free_acc[block] >= need)
+        elif k == 1:
+            candidates = self._search(
+                self._all_nodes,
+                lambda block: (free_acc[block] >= need) & spare[group_of_node[block]])
+        else:
+            candidates = self._search(
+                self._all_nodes,
+                lambda block: ((free_acc[block] >= need) & spare[group_of_node[block]]
+                               & (self.alive_in_group[group_of_node[block]] >= k)))
+        if len(candidates):
+            return int(group_of_node[self._choose(j, candidates)])
         if k == 1:
             candidates = self._search(self._all_nodes, lambda block: self.alive[block])
         else:
@@ -307,7 +399,30 @@ class Simulation:
                                                    >= k))
         if len(candidates) == 0:
             return None
-        return int(self.group_of_node[self._choose(j, candidates)])
+        return int(self.group_of_node[self._choose(j, candidates, free_now=False)])
+
+    def _bind(self, j: int, g: int) -> None:
+        """Job ``j`` now waits in group ``g``: queued there, or (with several groups, where a
+        job's data goes to one of them) still uploading to it. Count it there."""
+        if not self._bound[j]:
+            self._bound[j] = True
+            self.waiting[g] += 1
+            self.waiting_acc[g] += max(self.job_acc[j], 1)
+            self.waiting_acc_s[g] += self._full_speed_acc_s(j)
+
+    def _unbind(self, j: int) -> None:
+        """Job ``j`` started (or failed): no longer waiting in its group."""
+        if self._bound[j]:
+            self._bound[j] = False
+            g = self.group[j]
+            self.waiting[g] -= 1
+            self.waiting_acc[g] -= max(self.job_acc[j], 1)
+            self.waiting_acc_s[g] = (self.waiting_acc_s[g] - self._full_speed_acc_s(j)
+                                     if self.waiting[g] else 0.0)
+
+    def _full_speed_acc_s(self, j: int) -> float:
+        """Job ``j``'s work at full speed, accelerator-seconds (the backlog estimates)."""
+        return self.job_work[j] / (self._peak_acc * max(self.job_mfu[j], 1e-12))
 
     def _no_room_reason(self, j: int) -> str:
         k = self.job_nodes[j]
@@ -422,6 +537,8 @@ class Simulation:
 
     def _start(self, j: int, nodes: list[NodeAgent], sizes: list[int]) -> None:
         now = self.env.now
+        if self._bound[j]:
+            self._unbind(j)
         if len(nodes) == 1:
             node = nodes[0]
             running = RunningJob(j, sizes[0], self.job_work[j], self.done_flop[j],
@@ -523,6 +640,10 @@ class Simulation:
             self._fail(j, self._no_room_reason(j))
             return
         self.stage[j] = "upload"
+        self.group[j] = g  # jobs.parquet tells where the data goes from the start
+        self.node[j] = self._lone_head[g]  # a satellite alone: the node is chosen too
+        if not self.single_group:  # its data is promised to g: later placements see it
+            self._bind(j, g)
         t_done = self.plan.transfer(j, "up", g, self.group_head[g], self.job_in[j], env.now,
                                     self.horizon_s, self.allowed_station[tenant],
                                     to_group=True)
@@ -554,6 +675,7 @@ class Simulation:
                        else "every node of its ISL group failed")
         elif self.queues[g] or not self._try_start(j, g):
             self.queues[g].append(j)
+            self._bind(j, g)
 
     def _computed(self, j: int, requeue: str = "") -> None:
         """Job ``j`` left its node(s): its work is done, or (``requeue``) it was taken off:
@@ -563,14 +685,14 @@ class Simulation:
         members = self._running.pop(j)
         self._collect(j, members)
         if requeue == "isl-cut":
-            self._enqueue(j)
+            self._requeue(j)
             return
         if requeue == "accelerator-failure":
             if self.faults_destroy_jobs:
                 self._fail(j, "an accelerator failed permanently (faults destroy jobs)",
                            lost=True)
             else:
-                self._enqueue(j)
+                self._requeue(j)
             return
         if requeue:
             if self.faults_destroy_jobs:
@@ -582,7 +704,7 @@ class Simulation:
                            "of its orbit)" if requeue == "decay" else
                            "every node of its ISL group failed")
             else:
-                self._enqueue(j)
+                self._requeue(j)
             return
         node = members[0][0]
         now = self.env.now
@@ -599,6 +721,12 @@ class Simulation:
             self.stage[j] = ""
         # else: pending, the last byte lands after the horizon (relay latency).
 
+    def _requeue(self, j: int) -> None:
+        """Job ``j`` goes back to its group's queue: no node until it starts again."""
+        g = self.group[j]
+        self.node[j] = self.group_head[g] if len(self.groups[g]) == 1 else -1
+        self._enqueue(j)
+
     def _collect(self, j: int, members: list[tuple[NodeAgent, RunningJob]]) -> None:
         if len(members) == 1:
             running = members[0][1]
@@ -613,6 +741,8 @@ class Simulation:
         self.acc_s[j] += sum(running.accelerator_s for _, running in members)
 
     def _fail(self, j: int, reason: str, lost: bool = False) -> None:
+        if self._bound[j]:
+            self._unbind(j)
         self.status[j] = "failed"
         self.reason[j] = reason
         self.stage[j] = ""
@@ -799,4 +929,6 @@ class Simulation:
         return SimResult(jobs=jobs, nodes=pd.DataFrame(node_rows), transfers=transfers,
                          horizon_s=self.horizon_s, accelerators_per_node=self.n_acc,
                          node_physics=self.inputs.nodes, governance_violations=violations,
-                         isl_cut_restarts=self.isl_cut_restarts)
+                         isl_cut_restarts=self.isl_cut_restarts,
+                         bound_tenants=tuple(name for name, mask in self.allowed_station.items()
+                                             if mask is not None))

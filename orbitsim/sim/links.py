@@ -360,19 +360,48 @@ class ContactPlan:
             break
         return begin, stop
 
+    def estimate(self, group: int, n_bytes: float, t_s: float, horizon_s: float,
+                 allowed_station: np.ndarray | None) -> float:
+        """When the last of ``n_bytes`` would arrive if moved from ``t_s`` on over the passes
+        of ``group`` (their free capacity after the bookings so far, the earliest usable piece
+        first); ``inf`` if the passes before ``horizon_s`` cannot carry them. Books nothing,
+        ignores ISL cuts and the relay latency: a look-ahead estimate for policies."""
+        if n_bytes <= 0:
+            return t_s
+        entry = self._groups.get(group)
+        if entry is None:
+            return np.inf
+        pieces = self._scan(entry, n_bytes, t_s, horizon_s, allowed_station, None)
+        return np.inf if pieces is None else pieces[-1][2]
+
     def _transfer_across_cuts(self, entry: _Group, job_id: int, direction: str, target_sat: int,
                               to_group: bool, n_bytes: float, t_s: float, horizon_s: float,
                               allowed_station: np.ndarray | None) -> float | None:
         """:meth:`transfer` while ISL cuts may bind: a scan of the passes open from ``t_s`` on
         (the earliest usable piece first). It books through the same ``busy`` times as the heap
         path, whose stale keys heal on their next use."""
+
+        def clear(pass_sat: int, begin: float, stop: float) -> tuple[float, float]:
+            return self._clear_interval(pass_sat, target_sat, to_group, begin, stop)
+
+        pieces = self._scan(entry, n_bytes, t_s, horizon_s, allowed_station, clear)
+        if pieces is None:
+            return None  # nothing booked
+        return self._book(entry, pieces, job_id, direction, target_sat, pieces[-1][2])
+
+    def _scan(self, entry: _Group, n_bytes: float, t_s: float, horizon_s: float,
+              allowed_station: np.ndarray | None, clear) -> list | None:
+        """The pieces ``(pass, begin, finish, bytes)`` that would carry ``n_bytes`` from
+        ``t_s`` on, each the earliest usable piece of a pass over an allowed station (``clear``
+        trims a pass's interval, or None); ``None`` if the passes before ``horizon_s`` cannot.
+        Books nothing."""
         start, end, rate, busy = entry.start, entry.end, entry.rate, entry.busy
         sat, station = entry.sat, entry.station
         first = bisect.bisect_left(start, t_s - entry.longest)
         n = len(start)
         remaining = float(n_bytes)
         pieces = []
-        taken: dict[int, float] = {}  # pieces booked by this call, not yet in busy
+        taken: dict[int, float] = {}  # pieces of this call, not in busy
         t = t_s
         while remaining > 0.0:
             best_begin, best = np.inf, None
@@ -387,11 +416,12 @@ class ContactPlan:
                 stop = min(e, horizon_s)
                 if begin >= stop:
                     continue
-                begin, stop = self._clear_interval(sat[k], target_sat, to_group, begin, stop)
+                if clear is not None:
+                    begin, stop = clear(sat[k], begin, stop)
                 if begin < stop and begin < best_begin:
                     best_begin, best = begin, (k, stop)
             if best is None:
-                return None  # nothing booked
+                return None
             k, stop = best
             take = min(rate[k] * (stop - best_begin), remaining)
             finish = best_begin + take / rate[k]
@@ -399,4 +429,4 @@ class ContactPlan:
             taken[k] = finish
             remaining -= take
             t = finish
-        return self._book(entry, pieces, job_id, direction, target_sat, t)
+        return pieces

@@ -19,6 +19,10 @@ def summarise(result: SimResult) -> dict:
 
     ``governance_violations`` counts transfers that touched a station outside the tenant's
     jurisdiction: the transfer planner makes it impossible, and this re-checks it from the log.
+    Two node-seconds totals say what held the nodes below their demand: ``power_limited_s``
+    the power system (a battery at its depth-of-discharge floor with the array short of the
+    load; ``power_limited_events`` the stretches), ``throttled_s`` the heat (a radiator at its
+    limit capping the accelerators).
     """
     jobs, nodes, transfers = result.jobs, result.nodes, result.transfers
     status = jobs["status"]
@@ -57,7 +61,8 @@ def summarise(result: SimResult) -> dict:
     }
     for column, key in (("energy_in_wh", "energy_in_wh"), ("energy_used_wh", "energy_used_wh"),
                         ("curtailed_wh", "curtailed_wh"), ("throttled_s", "throttled_s"),
-                        ("deficit_s", "deficit_s"), ("deficit_events", "energy_deficit_events")):
+                        ("power_limited_s", "power_limited_s"),
+                        ("power_limited_events", "power_limited_events")):
         if column in nodes:
             summary[key] = float(nodes[column].sum())
     by_kind = {}
@@ -69,6 +74,19 @@ def summarise(result: SimResult) -> dict:
             "latency_p95_s": _percentile(finished, 95),
         }
     summary["by_kind"] = by_kind
+    by_tenant = {}
+    for tenant, group in jobs.groupby("tenant"):
+        finished = group[group["status"] == "done"]["latency_s"]
+        by_tenant[tenant] = {
+            "total": int(len(group)), "done": int(len(finished)),
+            "bound": tenant in result.bound_tenants,
+            "latency_p50_s": _percentile(finished, 50),
+            "latency_p95_s": _percentile(finished, 95),
+        }
+    summary["by_tenant"] = by_tenant
+    # Tenants bound to a jurisdiction: what sovereignty costs them in latency.
+    bound = done["tenant"].isin(result.bound_tenants)
+    summary["latency_p95_bound_s"] = _percentile(done.loc[bound, "latency_s"], 95)
     summary["pending_by_stage"] = {str(k): int(v) for k, v in
                                    jobs[status == "pending"]["stage"].value_counts().items()}
     summary["failed_by_reason"] = {str(k): int(v) for k, v in

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 
-from orbitsim.physics.node import NodePhysics
+from orbitsim.physics.node import NodePhysics, NodeStatus
 
 _EPS_FLOP = 1.0
 #: Work left that would take less than this is done (clock resolution at ~1e5 s is ~1e-11 s).
@@ -112,6 +112,7 @@ class NodeAgent:
         self.index = index
         self.physics = physics
         self.accelerators = accelerators
+        self._built_accelerators = accelerators  # the physics' power curve is for these
         self.free = accelerators
         self.peak_acc = peak_flops_per_accelerator
         self.p_acc_max = max_power_per_accelerator_w
@@ -213,8 +214,7 @@ class NodeAgent:
         if self._exact and busy > 0:
             self._power_w = busy * self.p_acc_max
             cap = self.physics.power_cap_w()
-            applied = min(self._power_w, cap)
-            fraction = self.physics.throughput_fraction(applied / busy * self.accelerators)
+            fraction = self.fraction_at(min(self._power_w, cap) / busy)
         else:
             self._power_w = busy * self.p_acc_max
             fraction = 1.0
@@ -398,10 +398,101 @@ class NodeAgent:
             self._set_rates()
             self._arm()
 
-    def status(self):
-        """The physics status now (the node is brought up to date first)."""
+    def fraction_at(self, accelerator_power_w: float) -> float:
+        """Throughput fraction (0..1) of one accelerator drawing ``accelerator_power_w``: the
+        accelerator's power-performance curve (1 at or above its power limit)."""
+        if accelerator_power_w >= self.p_acc_max:
+            return 1.0
+        return self.physics.throughput_fraction(accelerator_power_w * self._built_accelerators)
+
+    def status(self) -> NodeStatus:
+        """The physics status now (the node is brought up to date first). With physics off, a
+        node without limits: sunlit, battery full, every accelerator at its power limit, no
+        radiator limit (``radiator_limit_k`` infinite, ``temp_k`` 0)."""
         self.sync()
+        if self.physics is None:
+            return _unlimited_status(self.env.now, self.p_full, self.peak_acc * self.accelerators)
         return self.physics.status()
+
+    def outlook(self, extra_accelerators: int) -> tuple[float, float, float, float, float, float]:
+        """What a policy sees of this node for a job of ``extra_accelerators``: ``(soc, sunlit,
+        temp_k, temp_margin_k, power_cap_w, throughput_flops)``, the last the dense FLOP/s
+        each of the job's accelerators would give now, the node's power cap shared evenly
+        among its busy accelerators and the job's (as :meth:`_set_rates` shares it; at most
+        all of its accelerators: a job waiting for a full node starts when others end)."""
+        status = self.status()
+        busy_after = max(min(self.busy + extra_accelerators, self.accelerators), 1)
+        share = min(status.power_cap_w / busy_after, self.p_acc_max)
+        return (status.soc, status.illuminated, status.temp_k,
+                status.radiator_limit_k - status.temp_k, status.power_cap_w,
+                self.peak_acc * self.fraction_at(share))
+
+    def free_at_s(self, need: int) -> float:
+        """Estimated time this node has ``need`` accelerators free, counting only the jobs on
+        it now: now if it has them; else the ends of its running jobs at their current rates
+        (a job stalled by a fault: at full speed after the recovery), in order, until enough
+        are free; a held gang member frees its accelerators with the last of them."""
+        now = self.env.now
+        if self.free >= need:
+            return now
+        ends = []
+        for job in self.jobs.values():
+            left = job.work_flop - job.done_flop
+            if job.rate_flops > 0.0:
+                left -= job.rate_flops * (now - job.last_s)
+                end = now + max(left, 0.0) / job.rate_flops
+            else:
+                full = job.accelerators * self.peak_acc * job.mfu
+                end = max(now, self.down_until) + max(left, 0.0) / full
+            ends.append((end, job.accelerators))
+        ends.sort()
+        last = ends[-1][0] if ends else now
+        ends.extend((last, job.accelerators) for job in self.held.values())
+        free = self.free
+        for end, accelerators in ends:
+            free += accelerators
+            if free >= need:
+                return end
+        return math.inf
+
+    def forecast_end_s(self, start_s: float, work_flop: float, accelerators: int, mfu: float,
+                       horizon_s: float) -> float:
+        """Estimated end of ``work_flop`` on ``accelerators`` of this node started at
+        ``start_s`` (not before now): the node's physics copied and run forward through its
+        coming sunlight, battery and radiator limits, with its busy accelerators (and the
+        job's) held at full request; ``inf`` if it would not end before ``horizon_s`` (or
+        never). The node itself is not changed."""
+        now = self.env.now
+        t = max(start_s, now, self.down_until)
+        full_rate = accelerators * self.peak_acc * mfu
+        if full_rate <= 0.0:
+            return math.inf
+        if self.physics is None:
+            end = t + work_flop / full_rate
+            return end if end <= horizon_s else math.inf
+        self.sync()
+        physics = self.physics.clone()
+        end_s = min(physics.end_s, horizon_s)
+        if t >= end_s:
+            return math.inf
+        if t > now:
+            physics.advance(t, self.busy * self.p_acc_max)
+        busy = min(self.busy + accelerators, self.accelerators)
+        request_w = busy * self.p_acc_max
+        left = work_flop
+        for _ in range(10_000):
+            cap = physics.status().power_cap_w
+            rate = full_rate * self.fraction_at(min(request_w, cap) / busy)
+            event = min(physics.next_event_s(t, request_w), end_s)
+            if rate > 0.0 and t + left / rate <= event:
+                return t + left / rate
+            if event >= end_s:
+                return math.inf
+            physics.advance(event, request_w)
+            left -= rate * (event - t)
+            t = event
+        return math.inf
+
 
     def fault(self, recovery_s: float) -> list[RunningJob]:
         """A functional interrupt: every running job rolls back to its last checkpoint and the
@@ -482,3 +573,14 @@ class NodeAgent:
         self._power_w = 0.0
         self.free = 0
         return hit
+
+
+def _unlimited_status(now_s: float, accelerator_power_w: float, peak_flops: float) -> NodeStatus:
+    """The status of a node whose physics is off: no power or thermal limit binds."""
+    return NodeStatus(
+        time_s=now_s, illuminated=1.0, array_power_w=math.inf, environment_w=0.0,
+        base_load_w=0.0, energy_wh=math.inf, capacity_wh=math.inf, soc=1.0,
+        battery_at_floor=False, temp_k=0.0, radiator_limit_k=math.inf,
+        power_available_w=accelerator_power_w, sun_power_available_w=accelerator_power_w,
+        thermal_cap_w=accelerator_power_w, steady_thermal_cap_w=math.inf,
+        power_cap_w=accelerator_power_w, throughput_fraction=1.0, throughput_flops=peak_flops)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,11 @@ from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_
 from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
-from orbitsim.model.hardware import load_node
-from orbitsim.model.scenario import Scenario, load_scenario
+from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
 from orbitsim.model.scenario_checks import check_injections, check_job_volume
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
-from orbitsim.policies.registry import get_policy
+from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
@@ -191,26 +191,14 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
             raise InputError(f"must be positive, got {scenario.hours}", field="hours")
     report = progress or (lambda stage, fraction: None)
     constellation = load_constellation(scenario.path_of(scenario.constellation))
-    hardware_name = scenario.hardware or constellation.hardware
-    if not hardware_name:
-        raise InputError("neither the scenario nor the constellation names a node hardware",
-                         field="hardware")
-    hardware = load_node(scenario.path_of(hardware_name))
+    hardware = node_hardware(scenario, default=constellation.hardware)
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
     # What validate refuses, refused here too before any work (same messages).
     check_injections(scenario, len(constellation), network.names, source)
     check_job_volume(workload, scenario.hours * 3600.0, source)
-    policy_name = scenario.policy
-    if ":" in policy_name and policy_name.split(":", 1)[0].endswith(".py"):
-        target, _, attribute = policy_name.partition(":")
-        policy_name = f"{scenario.path_of(target)}:{attribute}"
-    try:
-        policy_object = get_policy(policy_name)
-    except InputError as exc:
-        detail = f"{exc.source}: {exc.message}" if exc.source else exc.message
-        raise InputError(detail, source="--policy" if policy is not None else source,
-                         field="policy") from None
+    policy_object = resolve_policy(scenario.policy, base_dir=scenario.base_dir,
+                                   source="--policy" if policy is not None else source)
     grid = scenario.time_grid()
     # Step safety: a step coarser than the orbits allow would step over passes and eclipses.
     step_used = sampling_step_s(constellation, scenario.step_s)
@@ -228,7 +216,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               station_outages=scenario.station_outages)
 
     if reuse_geometry:
-        key = (scenario.path_of(scenario.constellation), hardware_name,
+        key = (scenario.path_of(scenario.constellation),
+               json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
                scenario.fail_nodes, scenario.station_outages)
@@ -257,8 +246,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     # workload class (orbitsim.analysis.economics.value).
     summary.update(link_metrics(result.transfers, inputs.contacts, inputs.n_nodes,
                                 result.horizon_s))
-    bound = {tenant.name for tenant in workload.tenants if tenant.allowed_countries}
-    summary["by_class"] = class_metrics(result.jobs, bound)
+    summary["by_class"] = class_metrics(result.jobs, set(result.bound_tenants))
     # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
     decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
     summary["step_s_used"] = float(grid.step_s)
