@@ -73,6 +73,13 @@ class Constellation:
     def __len__(self) -> int:
         return int(self._offsets[-1])
 
+    def __repr__(self) -> str:
+        """``<Constellation starlink-shell1: 1,584 satellites, 1 shell>`` (no arrays)."""
+        n = len(self)
+        text = f"<Constellation {self.name}: {n:,} satellite{'' if n == 1 else 's'}"
+        if self.shells:
+            text += f", {len(self.shells):,} shell{'' if len(self.shells) == 1 else 's'}"
+        return text + ">"
     def _part_measured(self) -> list[bool]:
         if len(self.measured_parts) == len(self.parts):
             return [bool(m) for m in self.measured_parts]

@@ -33,9 +33,35 @@ from orbitsim.sim.sample import extrapolate
 AUTO_WORKERS_SATS = 10_000
 
 
+#: Instants of ``jobs`` (seconds from the start) that get a UTC datetime column beside them,
+#: ``arrival_s`` -> ``arrival_utc`` and so on (durations such as ``latency_s`` do not).
+JOB_INSTANTS = ("arrival_s", "upload_end_s", "start_s", "compute_end_s", "finish_s")
+#: The same for ``transfers``.
+TRANSFER_INSTANTS = ("start_s", "end_s")
+
+
+def with_datetimes(frame, grid, columns) -> Any:
+    """Insert into ``frame`` a UTC datetime column ``X_utc`` (:meth:`TimeGrid.datetimes`)
+    right after each seconds column ``X_s`` of ``columns`` it has (NaN: NaT), in place (a
+    million-job table is not copied); returns ``frame``. Columns already there are kept."""
+    for column in columns:
+        if column in frame.columns and column.removesuffix("_s") + "_utc" not in frame.columns:
+            at = frame.columns.get_loc(column) + 1
+            frame.insert(at, column.removesuffix("_s") + "_utc",
+                         grid.datetimes(frame[column].to_numpy(dtype=float)))
+    return frame
+
+
 @dataclass
 class RunResult:
-    """A finished run: the scenario as run, the simulation's tables and the summary."""
+    """A finished run: the scenario as run, the simulation's tables and the summary.
+
+    ``summary`` is what ``summary.json`` holds (once priced by :func:`orbitsim.simulate`);
+    ``jobs``, ``nodes`` and ``transfers`` are the tables of ``jobs.parquet``,
+    ``nodes.parquet`` and ``transfers.parquet``, times both in seconds from the start
+    (``arrival_s``, ...) and as UTC datetimes (``arrival_utc``, ...). :meth:`write` writes
+    every file of the run, :meth:`report` the report.
+    """
 
     scenario: Scenario
     inputs: SimInputs
@@ -50,17 +76,63 @@ class RunResult:
     verdict: Any = None
     _products: Any = dataclasses.field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """``<RunResult starcloud-demo: 24 h from 2026-06-21T00:00:00Z, seed 42, fifo;
+        102,023 jobs, 101,955 done; 11,702 accelerator-hours>``."""
+        s, sc = self.summary, self.scenario
+        text = (f"<RunResult {sc.name}: {sc.hours:g} h from {sc.start_utc}, seed {sc.seed}, "
+                f"{sc.policy}; {s.get('jobs_total', 0):,} jobs, {s.get('jobs_done', 0):,} done; "
+                f"{s.get('accelerator_hours', 0.0):,.0f} accelerator-hours")
+        verdict = s.get("verdict") or {}
+        if verdict.get("orbit_usd_per_accelerator_hour") is not None:
+            text += (f"; orbit ${verdict['orbit_usd_per_accelerator_hour']:,.2f} vs ground "
+                     f"${verdict.get('ground_usd_per_accelerator_hour_same_utilisation', 0):,.2f}"
+                     " per accelerator-hour")
+        return text + ">"
+
     @property
     def jobs(self):
-        return self.result.jobs
+        """One row per job (``jobs.parquet``), with ``*_utc`` datetimes beside ``*_s``."""
+        return with_datetimes(self.result.jobs, self.inputs.grid, JOB_INSTANTS)
 
     @property
     def nodes(self):
+        """One row per node (``nodes.parquet``)."""
         return self.result.nodes
 
     @property
     def transfers(self):
-        return self.result.transfers
+        """One row per transfer over a ground pass (``transfers.parquet``), with
+        ``start_utc``/``end_utc`` beside ``start_s``/``end_s``."""
+        return with_datetimes(self.result.transfers, self.inputs.grid, TRANSFER_INSTANTS)
+
+    def write(self, out) -> list:
+        """Write every file of the run into the folder ``out`` (as ``orbitsim run --out``:
+        ``summary.json``, the Parquet tables, ``report.html`` and the PNG plots); returns
+        their paths. A run of :func:`orbitsim.sim.run.simulate` is priced first."""
+        from orbitsim.results import write_outputs  # interfaces layer, at call time only
+
+        return write_outputs(self, out)
+
+    def report(self, out=None):
+        """The run's report: with a folder ``out``, ``out/report.html`` and its PNG plots are
+        written and the page's path returned; without, the page as an HTML string (for a
+        notebook: ``IPython.display.HTML(run.report())``)."""
+        from pathlib import Path
+
+        from orbitsim.analysis import report as pages  # analysis layer, at call time only
+
+        if "verdict" not in self.summary:
+            from orbitsim.api import add_verdict
+
+            add_verdict(self)
+        if out is not None:
+            return Path(pages.write_report(self, out, verdict=self.verdict)[-1])
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="orbitsim-report-") as folder:
+            page = pages.write_report(self, folder, verdict=self.verdict)[-1]
+            return Path(page).read_text(encoding="utf-8")
 
     @property
     def products(self):
