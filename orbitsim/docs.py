@@ -37,9 +37,18 @@ BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
           "reproduce-suncatcher")
 
 
-def block(name: str) -> str:
-    """The Markdown of one generated block."""
+def block(name: str, run_dir: str | Path | None = None) -> str:
+    """The Markdown of one generated block; a ``verdict-SCENARIO`` block is priced from the
+    finished run in ``run_dir`` when given (its summary.json: the same numbers as simulating
+    the scenario again, which is done otherwise)."""
     if name.startswith("verdict-"):
+        if run_dir is not None:
+            from orbitsim.commands.economics import verdict_for
+
+            verdict, _, _ = verdict_for(str(run_dir), draws=10_000, seed=None, year=None,
+                                        trajectory=None, region=None, launch_price=None,
+                                        utilisation=None)
+            return verdict.to_markdown()
         from orbitsim.api import simulate
 
         return simulate(name.removeprefix("verdict-")).verdict.to_markdown()
