@@ -27,6 +27,9 @@ class Shell:
     altitude_km: float | None = None
     inclination_deg: float | None = None
     kind: str = ""
+    #: Orbital planes of a shell built plane by plane (Walker, sun-synchronous): satellites
+    #: ``plane·(count / planes) + slot``; None for other shells (clusters, TLE files).
+    planes: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
