@@ -102,6 +102,10 @@ def check_scenario_inputs(scenario, path: Path) -> float:
     except InputError as error:
         raise located(error) from None
     check_injections(scenario, len(constellation), network.names, path)
+    from orbitsim.geometry.sampling import sampling_step_s
+    from orbitsim.model.scenario_checks import check_mesh
+
+    check_mesh(scenario, len(constellation), sampling_step_s(constellation, scenario.step_s), path)
     return check_job_volume(workload, scenario.hours * 3600.0, path)
 
 

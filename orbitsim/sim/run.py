@@ -19,7 +19,7 @@ from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
-from orbitsim.model.scenario_checks import check_injections, check_job_volume
+from orbitsim.model.scenario_checks import check_injections, check_job_volume, check_mesh
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
@@ -134,6 +134,11 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     if workers is None:  # automatic: every core for big constellations
         workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
+    # isl = "mesh": the relay constellation, sampled as safely as the nodes; the mesh must fit.
+    relay = check_mesh(scenario, len(constellation), step_used, source)
+    if relay is not None and sampling_step_s(relay, step_used) < step_used:
+        step_used = sampling_step_s(relay, step_used)
+        grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     report("geometry", 0.0)
     def build() -> SimInputs:
         return prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
@@ -141,14 +146,19 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               faults=scenario.faults, workers=workers,
                               record_history=len(constellation) <= 1000,
                               fail_nodes=scenario.fail_nodes,
-                              station_outages=scenario.station_outages)
+                              station_outages=scenario.station_outages,
+                              isl_rate_bps=scenario.isl_rate_bps,
+                              isl_hop_delay_s=scenario.isl_hop_delay_s, relay=relay,
+                              relay_range_km=scenario.relay_range_km)
 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation),
                json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
-               scenario.fail_nodes, scenario.station_outages)
+               scenario.fail_nodes, scenario.station_outages, scenario.isl_rate_bps,
+               scenario.isl_hop_delay_s, scenario.relay_constellation and
+               scenario.path_of(scenario.relay_constellation), scenario.relay_range_km)
         inputs = _prepared(key, build)
     else:
         inputs = build()
