@@ -259,7 +259,7 @@ def test_sun_synchronous_plane_sets_get_a_plus_grid_without_seam():
     from orbitsim import sun_synchronous
 
     sso = sun_synchronous(650, ltan_hours=6.0, planes=4, per_plane=8, plane_spacing_hours=0.1)
-    assert sso.shells[0].planes == 4
+    assert sso.shells[0].per_plane == 8
     topology = mesh_topology(sso)  # no positions needed: a +Grid, not nearest neighbours
     assert len(topology.links) == 4 * 8 + 3 * 8 and SEAM not in topology.kind
     np.testing.assert_array_equal(np.bincount(topology.kind), [32, 24])

@@ -134,10 +134,10 @@ def _sso_layout(shell) -> tuple[str, int, int, int] | None:
     (:func:`orbitsim.model.builders.sun_synchronous`: slot ``s`` of plane ``p + 1`` trails
     slot ``s`` of plane ``p`` by a few degrees), ``None`` for any other shell. Its planes
     span a few degrees of right ascension, so its +Grid has no seam."""
-    planes = getattr(shell, "planes", None)
-    if not shell.kind.startswith("sun-synchronous") or not planes or shell.count % planes:
+    per_plane = getattr(shell, "per_plane", None)
+    if not shell.kind.startswith("sun-synchronous") or not per_plane or shell.count % per_plane:
         return None
-    return "sso", int(planes), shell.count // int(planes), 0
+    return "sso", shell.count // int(per_plane), int(per_plane), 0
 
 
 def nearest_k(positions_km: np.ndarray, k: int, *, time_index: int = 0,
@@ -391,6 +391,10 @@ class Mesh:
     @property
     def n_times(self) -> int:
         return len(self.seconds)
+
+    def __repr__(self) -> str:
+        return (f"<Mesh {self.n_sats:,} satellites x {self.n_times:,} steps: "
+                f"{len(self.links):,} links, {len(self.link):,} link-steps up>")
 
     @property
     def n_links(self) -> int:

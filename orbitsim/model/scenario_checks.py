@@ -54,6 +54,10 @@ def check_mesh(scenario, n_nodes: int, step_s: float, source):
     (:data:`MAX_MESH_EDGES`). InputError naming the field otherwise."""
     if scenario.isl != "mesh":
         return None
+    if getattr(scenario, "sample", None) is not None:
+        raise InputError('a sampled run cannot route over the laser mesh (its nodes are a '
+                         'sample of the shells, not neighbours); use isl = "grid" or no '
+                         "[sample]", source=source, field="sample")
     from orbitsim.model.catalogue import load_constellation
 
     relay = None
