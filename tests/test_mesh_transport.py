@@ -185,6 +185,7 @@ def test_a_mesh_run_reports_isl_bytes_busiest_link_and_latency_with_the_path(mes
     assert s["by_kind"]["latency-inference"]["latency_p50_s"] > 0
     for key in ("latency_p50_s", "latency_p95_s", "latency_p99_s"):
         assert s[key] > 0
+    assert "arrival_utc" in mesh_run.isl_transfers.columns  # datetimes beside the seconds
 
 
 def test_mesh_legs_are_consistent_with_jobs_and_passes(mesh_run):
@@ -288,3 +289,31 @@ def test_a_relay_constellation_carries_the_nodes_traffic():
     up = isl[isl.direction == "up"].groupby("job_id").arrival_s.max()
     crossed = started.index.intersection(up.index)
     assert len(crossed) and (started.loc[crossed] >= up.loc[crossed] - 1e-9).all()
+
+
+def test_orbitsim_run_writes_the_mesh_tables(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    from orbitsim import cli
+
+    scenario = tmp_path / "mesh.toml"
+    scenario.write_text('name = "mesh"\nconstellation = "starcloud-demo"\nhours = 0.25\n'
+                        'isl = "mesh"\nisl_rate_bps = 1e9\n')
+    out = tmp_path / "out"
+    try:
+        cli.main(["run", str(scenario), "--out", str(out)])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    printed = capsys.readouterr().out
+    assert "isl_bytes" in printed and "busiest laser link" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"]["isl_rate_bps"] == 1e9 and summary["isl_bytes"] > 0
+    isl = pd.read_parquet(out / "isl_transfers.parquet")
+    assert list(isl.columns[:10]) == ["job_id", "direction", "source", "destination",
+                                     "start_s", "end_s", "arrival_s", "bytes", "hops", "path"]
+    assert isl["bytes"].sum() == pytest.approx(summary["isl_bytes"])
+    links = pd.read_parquet(out / "isl_links.parquet")
+    assert len(links) == summary["isl_links"] == 56
+    assert "isl_s" in pd.read_parquet(out / "jobs.parquet").columns
+    assert Path(out / "transfers.parquet").exists()

@@ -37,6 +37,7 @@ table, one row per leg, step and path) and every link-step's bytes are kept
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
 
@@ -567,13 +568,25 @@ class MeshContactPlan(ContactPlan):
         super().__init__(contacts, group_of_sat, relay_latency_s=0.0)
         self.transport = transport
         self._call: tuple = (0.0, math.inf, None, 0.0)
+        self._proposed: tuple[int, float] | None = None
 
     def transfer(self, job_id: int, direction: str, group: int, target_sat: int,
                  n_bytes: float, t_s: float, horizon_s: float,
                  allowed_station: np.ndarray | None, *, to_group: bool = False) -> float | None:
         self._call = (t_s, horizon_s, allowed_station, n_bytes)
-        return super().transfer(job_id, direction, group, target_sat, n_bytes, t_s, horizon_s,
-                                allowed_station, to_group=to_group)
+        self._proposed = None
+        arrival = super().transfer(job_id, direction, group, target_sat, n_bytes, t_s,
+                                   horizon_s, allowed_station, to_group=to_group)
+        if self._proposed is not None and not (self._cuts and group in self._cut_groups
+                                               and t_s < self._cuts_end_s):
+            # The one pass the plan proposed was not booked as proposed, and the plan keeps
+            # a pass it filled to its end out of its heap: put it back while it has room.
+            k, finish = self._proposed
+            entry = self._groups[group]
+            if finish >= entry.end[k] and entry.busy[k] < entry.end[k]:
+                heapq.heappush(self._lane(group, allowed_station).heap,
+                               (max(entry.start[k], entry.busy[k]), k))
+        return arrival
 
     def _book(self, entry, pieces: list, job_id: int, direction: str, target_sat: int,
               t_s: float) -> float:
@@ -592,6 +605,8 @@ class MeshContactPlan(ContactPlan):
         if exit_sat != target_sat:
             ready = transport.send(job_id, DOWN, target_sat, exit_sat, n_bytes, call_s)
             k, begin, finish, take = pieces[0]
+            if len(pieces) == 1:
+                self._proposed = (k, finish)
             if not math.isfinite(ready):
                 return math.inf  # nothing goes down before the horizon
             transport.job_mesh_s[job_id] = transport.job_mesh_s.get(job_id, 0.0) + max(
@@ -600,6 +615,7 @@ class MeshContactPlan(ContactPlan):
                 late = ready - begin
                 if len(pieces) == 1 and finish + late <= min(entry.end[k], horizon_s):
                     pieces = [(k, begin + late, finish + late, take)]
+                    self._proposed = None
                 else:  # down through the exit satellite's passes from when the data is there
                     pieces = self._scan(entry, n_bytes, ready, horizon_s, allowed,
                                         lambda sat, b, s: (b, s) if sat == exit_sat else (s, s))

@@ -106,6 +106,16 @@ class RunResult:
         ``start_utc``/``end_utc`` beside ``start_s``/``end_s``."""
         return with_datetimes(self.result.transfers, self.inputs.grid, TRANSFER_INSTANTS)
 
+    @property
+    def isl_transfers(self):
+        """``isl = "mesh"``: one row per piece of a leg over the laser mesh
+        (``isl_transfers.parquet``: a leg, a step and a path), with ``start_utc``,
+        ``end_utc`` and ``arrival_utc``; ``None`` for other runs."""
+        if self.result.isl_transfers is None:
+            return None
+        return with_datetimes(self.result.isl_transfers, self.inputs.grid,
+                              ("start_s", "end_s", "arrival_s"))
+
     def write(self, out) -> list:
         """Write every file of the run into the folder ``out`` (as ``orbitsim run --out``:
         ``summary.json``, the Parquet tables, ``report.html`` and the PNG plots); returns
