@@ -34,11 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
-          "reproduce-suncatcher")
+          "reproduce-suncatcher", "mesh-starcloud-demo")
 
 
 def block(name: str) -> str:
     """The Markdown of one generated block."""
+    if name.startswith("mesh-"):  # grid against the laser mesh (orbitsim.analysis.mesh_report)
+        from orbitsim.analysis.mesh_report import mesh_comparison
+
+        return mesh_comparison(name.removeprefix("mesh-")).to_markdown()
     if name.startswith("verdict-"):
         from orbitsim.api import simulate
 
