@@ -12,7 +12,7 @@ import pytest
 
 from orbitsim.geometry.isl import Mesh
 from orbitsim.kernels.linkbudget import SPEED_OF_LIGHT_M_S
-from orbitsim.model.scenario import IslCut, load_scenario
+from orbitsim.model.scenario import IslCut, NodeFailure, load_scenario
 from orbitsim.sim.mesh_transport import MeshTransport, passes_until_failure
 from orbitsim.sim.prepare import MeshInputs, one_relay_at_a_time
 from orbitsim.sim.run import simulate
@@ -254,6 +254,24 @@ def test_cutting_a_nodes_links_reroutes_traffic_through_others(mesh_run):
     assert cut.summary["jobs_done"] >= 0.95 * mesh_run.summary["jobs_done"]
     # Outside the window it relays again.
     assert (transit(after, busiest) & ~window_after).any()
+
+
+def test_a_failed_node_carries_nothing_after_its_failure(mesh_run):
+    isl = mesh_run.result.isl_transfers
+    names = mesh_run.inputs.mesh.names
+    relayed = {name: int(transit(isl, name).sum()) for name in names}
+    busiest = max(relayed, key=relayed.get)
+    at_s = 900.0
+    failed = demo(fail_nodes=(NodeFailure(node=names.index(busiest), at_s=at_s),))
+    after = failed.result.isl_transfers
+    touches = after["path"].astype(str).str.split(" > ").map(lambda nodes: busiest in nodes)
+    assert touches.any() and not (touches & (after.end_s > at_s)).any()
+    assert ((after.end_s > at_s) & (after.hops >= 2)).any()  # the others relay instead
+    s = failed.summary
+    assert s["nodes_failed_injected"] == 1
+    assert s["jobs_total"] == s["jobs_done"] + s["jobs_failed"] + s["jobs_pending"]
+    passes = failed.result.transfers
+    assert not ((passes.sat_index == names.index(busiest)) & (passes.end_s > at_s)).any()
 
 
 def test_grid_runs_echo_no_mesh_setting():

@@ -6,8 +6,8 @@ The model:
 
 - **Links per step.** The mesh of the run (:func:`orbitsim.sim.prepare.prepare_mesh`) holds the
   links up at each step ``[T_k, T_k + step)``. A link carries at most ``rate × step`` bytes in
-  a step; the bytes booked on it are served in booking order (a fluid queue: with ``b`` bytes
-  booked in step ``k`` it is busy until ``T_k + b / rate``).
+  a step; the bytes booked on it are served in booking order, as if sent from the step's start
+  (a fluid queue: with ``b`` bytes booked in step ``k`` it is busy until ``T_k + b / rate``).
 - **A mesh leg** moves ``n`` bytes from satellite ``a`` to ``b`` from time ``t``: in the step
   of ``t``, over the delay-shortest path (light time plus ``hop_delay_s`` a hop; Dijkstra from
   ``a`` with ``scipy.sparse.csgraph`` through :class:`~orbitsim.geometry.routing.Router`, cached
@@ -21,12 +21,14 @@ The model:
 - **Uploads** take the passes the contact plan gives (as ``isl = "grid"``) and land on each
   pass's satellite (plus the light time up). The data waits there until the job starts on a
   node; then it crosses the mesh to the node, whose accelerators are held for the job (shown
-  as not free) until its last byte arrives and the work begins. A job requeued after a node
-  failure is sent again from where its data landed; if that satellite has failed, the job
-  fails (its input is lost).
+  as not free to other jobs, not counted as busy) until its last byte arrives and the work
+  begins. A job requeued after a node failure is sent again from where its data landed; if a
+  satellite holding its input fails before the input has left it, the job fails then (its
+  input is lost).
 - **Downloads** cross the mesh from the node to the satellite of the first pass the contact
-  plan would give, then go down through that satellite's passes from when the data is there
-  (plus the light time down).
+  plan would give; that pass carries them from when the data is there if it still can (else
+  that satellite's next passes do), plus the light time down.
+- **Failures**: a failed or decayed satellite has no link and no pass from its failure on.
 - **Relays**: satellites of a relay constellation (``relay_constellation``) are part of the
   mesh and their passes part of the contact plan; they compute nothing.
 
@@ -50,7 +52,6 @@ from orbitsim.sim.links import DIRECTIONS, ContactPlan
 from orbitsim.sim.prepare import MeshInputs
 
 _C_KM_S = SPEED_OF_LIGHT_M_S / 1000.0
-_NO_PREDECESSOR = -9999  # scipy.sparse.csgraph's marker
 UP, DOWN = 0, 1  # codes of DIRECTIONS
 #: Meshes of at most this many satellites are routed from every satellite at once per step.
 ALL_SOURCES_SATS = 128
@@ -150,7 +151,7 @@ class MeshTransport:
         self.capacity = array("d", (rate * self.step_s).tobytes())
         self.booked = array("d", bytes(8 * len(rate)))
         self._full_bytes = 1e-9 * (float(rate.max()) * self.step_s if len(rate) else 1.0) + 1e-6
-        # Satellite pair -> link: keys ``a·n + b`` (a < b) sorted.
+        # Satellite pair (lower index first) -> link.
         self._link_of = {pair: i for i, pair in enumerate(map(tuple, mesh.links.tolist()))}
         self.fail_s = np.full(self.n_sats, np.inf)
         if failure_s is not None:
@@ -162,8 +163,7 @@ class MeshTransport:
         self.router = _UsableRouter(self)
         self.station_ecef_km = np.asarray(inputs.station_ecef_km, dtype=float)
         self._stations = self.station_ecef_km.tolist()
-        self.positions_km = inputs.positions_km
-        # The same as one flat float64 array, for scalar reads (sat, step, axis).
+        # Positions as one flat float64 array, for scalar reads (sat, step, axis).
         self._positions = array("d", np.ascontiguousarray(inputs.positions_km,
                                                           dtype=np.float64).tobytes())
         # Where each job's input landed: [(satellite, bytes)].
