@@ -42,12 +42,15 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
              progress: Callable[[str, float], None] | None = None,
              reuse_geometry: bool = False,
              launch_price_usd_per_kg: float | None = None,
-             max_epoch_age_days: float | None = None) -> RunResult:
+             max_epoch_age_days: float | None = None, partitions: int | None = None,
+             scheduler: str | None = None) -> RunResult:
     """Run a scenario (a :class:`Scenario`, a built-in name or a file) and price it.
 
     Arguments as :func:`orbitsim.sim.run.simulate` (``max_epoch_age_days``: the stale-elements
     warning's limit, 14 days by default); ``launch_price_usd_per_kg`` sets the
-    verdict's launch price. ``run.summary`` equals the run's ``summary.json``;
+    verdict's launch price. ``partitions`` (or a Dask ``scheduler`` address) runs the scenario
+    one ISL group at a time on that many processes (:mod:`orbitsim.sim.partition`: identical
+    files whatever the number). ``run.summary`` equals the run's ``summary.json``;
     ``run.verdict`` is the :class:`~orbitsim.analysis.economics.Verdict`.
 
     >>> run = simulate("starcloud-demo", hours=1)
@@ -55,8 +58,25 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     ['scenario', 'verdict']
     """
     age = {} if max_epoch_age_days is None else {"max_epoch_age_days": max_epoch_age_days}
-    run = sim_run.simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
-                           progress=progress, reuse_geometry=reuse_geometry, **age)
+    if partitions is not None or scheduler is not None:
+        from orbitsim import resources
+        from orbitsim.model.scenario import load_scenario
+        from orbitsim.sim.partition import simulate_partitioned
+
+        source = None
+        if not isinstance(scenario, Scenario):
+            source = str(resources.resolve("scenario", scenario))
+            scenario = load_scenario(scenario)
+        updates = {k: v for k, v in (("hours", hours), ("seed", seed), ("policy", policy))
+                   if v is not None}
+        if updates:
+            scenario = scenario.model_copy(update=updates)
+        run = simulate_partitioned(scenario, partitions=partitions or 1, scheduler=scheduler,
+                                   source=source, **age)
+    else:
+        run = sim_run.simulate(scenario, hours=hours, seed=seed, policy=policy,
+                               workers=workers, progress=progress,
+                               reuse_geometry=reuse_geometry, **age)
     add_verdict(run, launch_price_usd_per_kg=launch_price_usd_per_kg)
     return run
 

@@ -37,13 +37,22 @@ BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
           "reproduce-suncatcher", "mesh-starcloud-demo")
 
 
-def block(name: str) -> str:
-    """The Markdown of one generated block."""
+def block(name: str, run_dir: str | Path | None = None) -> str:
+    """The Markdown of one generated block; a ``verdict-SCENARIO`` block is priced from the
+    finished run in ``run_dir`` when given (its summary.json: the same numbers as simulating
+    the scenario again, which is done otherwise)."""
     if name.startswith("mesh-"):  # grid against the laser mesh (orbitsim.analysis.mesh_report)
         from orbitsim.analysis.mesh_report import mesh_comparison
 
         return mesh_comparison(name.removeprefix("mesh-")).to_markdown()
     if name.startswith("verdict-"):
+        if run_dir is not None:
+            from orbitsim.commands.economics import verdict_for
+
+            verdict, _, _ = verdict_for(str(run_dir), draws=10_000, seed=None, year=None,
+                                        trajectory=None, region=None, launch_price=None,
+                                        utilisation=None)
+            return verdict.to_markdown()
         from orbitsim.api import simulate
 
         return simulate(name.removeprefix("verdict-")).verdict.to_markdown()

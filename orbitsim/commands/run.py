@@ -46,6 +46,13 @@ def run(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the summary (the object of summary.json) as one line of JSON on "
         "stdout instead of the table; nothing else on stdout.")] = False,
+    partitions: Annotated[int | None, typer.Option(
+        "--partitions", min=1, help="Run one ISL group (shell) at a time, on this many "
+        "processes of a local Dask cluster (1: in this process); the files are the same "
+        "whatever the number.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run the ISL groups on an existing Dask cluster "
+        "(tcp://HOST:PORT; each worker needs orbitsim installed).")] = None,
 ) -> None:
     """Simulate a scenario and write its results into --out.
 
@@ -73,7 +80,8 @@ def run(
             bar.update(tasks[stage], completed=fraction)
 
         result = simulate(scenario, hours=hours, seed=seed, policy=policy, workers=workers,
-                          progress=progress, max_epoch_age_days=max_epoch_age_days)
+                          progress=progress, max_epoch_age_days=max_epoch_age_days,
+                          partitions=partitions, scheduler=scheduler)
     from orbitsim.geometry.health import error_warning, stale_warning
 
     n_sats = result.inputs.n_nodes
