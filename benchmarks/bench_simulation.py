@@ -9,7 +9,9 @@ medians of each, and the median of the per-pair ratios (the figure that carries 
 machines).
 
 Run: ``python -m benchmarks.bench_simulation [--quick] [--scenario NAME] [--hours H]
-[--repeats N]``.
+[--repeats N] [--isl grid|mesh]``; ``--isl mesh`` routes every transfer over the laser mesh
+(:mod:`orbitsim.sim.mesh_transport`; the mesh is prepared before the clock starts, with the
+rest of the geometry).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def bare_simpy(arrival_s: np.ndarray, service_s: np.ndarray, servers: int) -> fl
     return time.perf_counter() - start
 
 
-def full_model(scenario_name: str, hours: float, repeats: int) -> dict:
+def full_model(scenario_name: str, hours: float, repeats: int, isl: str | None = None) -> dict:
     from orbitsim.model.catalogue import load_constellation
     from orbitsim.model.ground import load_ground_network
     from orbitsim.model.hardware import load_node
@@ -63,14 +65,18 @@ def full_model(scenario_name: str, hours: float, repeats: int) -> dict:
     from orbitsim.sim.prepare import prepare_inputs
 
     scenario = load_scenario(scenario_name).model_copy(update={"hours": hours})
+    if isl is not None:
+        scenario = scenario.model_copy(update={"isl": isl})
     constellation = load_constellation(scenario.path_of(scenario.constellation))
     hardware = load_node(scenario.hardware or constellation.hardware)
     network = load_ground_network(scenario.ground_network)
     workload = load_workload(scenario.workload)
     grid = scenario.time_grid()
     began = time.perf_counter()
+    mesh = ({"isl_rate_bps": scenario.isl_rate_bps, "isl_hop_delay_s": scenario.isl_hop_delay_s}
+            if scenario.isl == "mesh" else {})
     inputs = prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
-                            isl=scenario.isl, record_history=False)
+                            isl=scenario.isl, record_history=False, **mesh)
     prepare_s = time.perf_counter() - began
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed)
     arrival = jobs.arrival_s.to_numpy()
@@ -99,7 +105,7 @@ def full_model(scenario_name: str, hours: float, repeats: int) -> dict:
         ratios.append(bare_s / sim_s)
     sim_s, bare_s = statistics.median(sim_times), statistics.median(bare_times)
     return {
-        "scenario": f"{scenario_name}, {hours:g} h",
+        "scenario": f"{scenario_name}, {hours:g} h, isl = {scenario.isl}",
         "jobs": f"{len(jobs):,}",
         "prepare (s)": f"{prepare_s:.1f}",
         "full model (jobs/s)": f"{len(jobs) / sim_s:,.0f}",
@@ -116,9 +122,12 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--scenario", default="starcloud-demo")
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--isl", choices=("grid", "none", "mesh"), default=None,
+                        help="override the scenario's isl")
     args = parser.parse_args(argv)
     hours = 1.0 if args.quick else args.hours
-    rows = [full_model(args.scenario, hours, 1 if args.quick else max(args.repeats, 1))]
+    rows = [full_model(args.scenario, hours, 1 if args.quick else max(args.repeats, 1),
+                       args.isl)]
     text = f"machine: {machine()}\n\n" + table(rows, list(rows[0]))
     print(text)
     return text

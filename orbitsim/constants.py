@@ -33,3 +33,6 @@ SOLAR_CONSTANT_W_M2 = 1361.0  # TSIS/SORCE total solar irradiance at 1 au (AM0)
 
 SECONDS_PER_DAY = 86400.0
 MINUTES_PER_DAY = 1440.0
+
+# Optical inter-satellite links.
+LASER_ISL_RATE_BPS = 100e9  # Starlink lasers, ~100 Gbit/s a link (SpaceX statements, 2024)

@@ -34,13 +34,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
-          "reproduce-suncatcher")
+          "reproduce-suncatcher", "mesh-starcloud-demo")
 
 
 def block(name: str, run_dir: str | Path | None = None) -> str:
     """The Markdown of one generated block; a ``verdict-SCENARIO`` block is priced from the
     finished run in ``run_dir`` when given (its summary.json: the same numbers as simulating
     the scenario again, which is done otherwise)."""
+    if name.startswith("mesh-"):  # grid against the laser mesh (orbitsim.analysis.mesh_report)
+        from orbitsim.analysis.mesh_report import mesh_comparison
+
+        return mesh_comparison(name.removeprefix("mesh-")).to_markdown()
     if name.startswith("verdict-"):
         if run_dir is not None:
             from orbitsim.commands.economics import verdict_for

@@ -67,6 +67,9 @@ def _write_files(run, out: Path) -> list[Path]:
         write_parquet(run.nodes, out / "nodes.parquet"),
         write_parquet(run.transfers, out / "transfers.parquet"),
     ]
+    if getattr(run.result, "isl_transfers", None) is not None:  # isl = "mesh"
+        files.append(write_parquet(run.result.isl_transfers, out / "isl_transfers.parquet"))
+        files.append(write_parquet(run.result.isl_links, out / "isl_links.parquet"))
     if "verdict" not in run.summary:  # a run of orbitsim.sim.run.simulate: price it
         from orbitsim.api import add_verdict
 

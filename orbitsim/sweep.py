@@ -97,7 +97,7 @@ def _coerce(name: str, raw: Any, base: dict[str, Any]) -> Any:
     except ValidationError as exc:
         problems = "; ".join(f"{path}: {msg}" for path, msg in describe_validation_error(exc))
         raise InputError(problems, source="--param") from None
-    if name in ("constellation", "ground_network", "workload"):
+    if name in ("constellation", "ground_network", "workload", "relay_constellation"):
         check_references(scenario, "--param")
     if name == "policy":
         _check_policy(scenario)

@@ -226,6 +226,53 @@ def test_inter_group_links_join_the_nearest_satellite_of_the_other_shell():
             assert ((i, 80 + j) in pairs) == (distance[i, j] <= 1500.0 and clear)
 
 
+def test_inter_group_choosers_pick_their_nearest_in_the_other_groups_only():
+    from orbitsim import combine
+
+    nodes = walker_delta(650, 53, planes=2, per_plane=4, phasing=1, prefix="NODE")
+    relays = walker_delta(550, 53, planes=8, per_plane=10, phasing=1, prefix="RELAY",
+                          first_id=1001)
+    both = combine("nodes+relays", [nodes, relays])
+    geometry = propagate(both, time_grid("2026-01-01T00:00Z", 0.5, 600))
+    choosers = np.arange(len(both)) < 8
+    mesh = laser_mesh(geometry, inter_group_range_km=3000.0, inter_group_k=2,
+                      inter_group_choosers=choosers)
+    r = geometry.r_ecef_km
+    for t in range(mesh.n_times):
+        a, b, range_km = mesh.edges(t)
+        is_inter = mesh.kind[mesh.link[mesh.step(t)]] == INTER_GROUP
+        pairs = np.stack([a, b], axis=1)[is_inter]
+        assert np.all(pairs[:, 0] < 8) and np.all(pairs[:, 1] >= 8)  # node to relay only
+        per_node = np.bincount(pairs[:, 0], minlength=8)
+        assert per_node.max() <= 2
+        for i in range(8):  # each node: its two nearest relays, when in range and clear
+            distance = np.linalg.norm(r[8:, t] - r[i, t], axis=-1)
+            for j in np.argsort(distance)[:2]:
+                clear = isl_links(r[:, t:t + 1], np.array([[i, 8 + j]])).visible[0, 0]
+                linked = bool(np.any((pairs[:, 0] == i) & (pairs[:, 1] == 8 + j)))
+                assert linked == (distance[j] <= 3000.0 and clear)
+
+
+def test_sun_synchronous_plane_sets_get_a_plus_grid_without_seam():
+    from scipy.sparse.csgraph import connected_components
+
+    from orbitsim import sun_synchronous
+
+    sso = sun_synchronous(650, ltan_hours=6.0, planes=4, per_plane=8, plane_spacing_hours=0.1)
+    assert sso.shells[0].per_plane == 8
+    topology = mesh_topology(sso)  # no positions needed: a +Grid, not nearest neighbours
+    assert len(topology.links) == 4 * 8 + 3 * 8 and SEAM not in topology.kind
+    np.testing.assert_array_equal(np.bincount(topology.kind), [32, 24])
+    # Each satellite links to its plane's neighbours (5,400 km away, 45 degrees along the
+    # orbit) and to the same slot of the next plane; all stay Earth-clear and connected.
+    geometry = propagate(sso, time_grid("2026-06-21T00:00Z", 2, 300))
+    mesh = laser_mesh(geometry)
+    assert np.all(np.diff(mesh.offsets) == 56)
+    assert max(connected_components(mesh.graph(t))[0] for t in range(mesh.n_times)) == 1
+    in_plane = mesh.range_km[mesh.kind[mesh.link] == IN_PLANE]
+    assert 5300 < in_plane.min() and in_plane.max() < 5500
+
+
 def test_laser_mesh_of_positions_needs_a_topology():
     r = EARTH_RADIUS_KM + 550.0
     positions = np.array([[[r, 0, 0]], [[r, 1500.0, 0]], [[-r, 0, 0]]])

@@ -10,7 +10,7 @@ from orbitsim import contact_windows, time_grid, walker_delta
 from orbitsim.geometry.contacts import COMPACT_COLUMNS
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.hardware import load_node
-from orbitsim.sim.prepare import apply_station_outages, prepare_inputs
+from orbitsim.sim.prepare import apply_station_outages, isl_groups, prepare_inputs
 
 NETWORK = "commercial"
 SEED = 5
@@ -75,3 +75,37 @@ def test_station_outage_cuts_compact_passes(inputs):
     assert kept.end_s.item() == middle
     assert kept.bytes_capacity.item() == pytest.approx(0.5 * first.bytes_capacity, rel=1e-12)
     assert len(cut[cut.station != station]) == len(contacts[contacts.station != station])
+
+
+def test_the_mesh_is_prepared_once_with_the_nodes_and_relays(setting):
+    from orbitsim.geometry.isl import INTER_GROUP
+
+    shell, network, hardware, grid = setting
+    assert prepare_inputs(shell, network, hardware, grid, seed=SEED,
+                          record_history=False).mesh is None  # grid: no mesh
+    relays = walker_delta(550, 53, planes=4, per_plane=6, phasing=1, prefix="RELAY",
+                          first_id=1001)
+    inputs = prepare_inputs(shell, network, hardware, grid, seed=SEED, record_history=False,
+                            isl="mesh", isl_rate_bps=1e9, isl_hop_delay_s=1e-3, relay=relays,
+                            relay_range_km=4000.0)
+    mesh = inputs.mesh
+    n = len(shell)
+    assert (mesh.n_nodes, mesh.n_relays, mesh.rate_bps, mesh.hop_delay_s) == (n, 24, 1e9, 1e-3)
+    assert mesh.names == list(shell.names) + list(relays.names)
+    assert mesh.positions_km.shape == (n + 24, len(grid), 3)
+    # The nodes' own propagation, kept once: the same positions a fresh propagation gives.
+    np.testing.assert_allclose(mesh.positions_km[:n],
+                               propagate_module.propagate(shell, grid).r_ecef_km, atol=1e-3)
+    assert mesh.mesh.nominal_rate_bps == 1e9 and mesh.mesh.n_times == len(grid)
+    inter = mesh.mesh.links[mesh.mesh.kind == INTER_GROUP]
+    assert len(inter) and (inter[:, 0] < n).all() and (inter[:, 1] >= n).all()
+    # The relays' passes, counted after the nodes; a station tracks one relay at a time.
+    relay_passes = mesh.relay_contacts
+    assert (relay_passes.sat_index >= n).all() and len(relay_passes)
+    for _, rows in relay_passes.groupby("station_index"):
+        rows = rows.sort_values("start_s")
+        assert (rows.start_s.to_numpy()[1:] >= rows.end_s.to_numpy()[:-1] - 1e-9).all()
+    np.testing.assert_array_equal(inputs.group_of_node, np.zeros(n))  # one group through them
+    np.testing.assert_array_equal(isl_groups(shell, "mesh"), isl_groups(shell, "grid"))
+    with pytest.raises(ValueError, match="mesh"):
+        prepare_inputs(shell, network, hardware, grid, seed=SEED, relay=relays)

@@ -46,6 +46,12 @@ BAD = {
                         {}, "no station named 'Atlantis'"),
     "ephemeris": ("", {"start": "2053-10-08T12:00:00Z", "hours": 24.0}, "ephemeris DE421"),
     "leap second": ("", {"start": "2016-12-31T23:59:60Z"}, "leap second"),
+    "relay without mesh": ('relay_constellation = "starlink-shell1"', {},
+                           'relay_constellation needs isl = "mesh"'),
+    "unknown relay": ('isl = "mesh"\nrelay_constellation = "nowhere"', {}, "relay_constellation"),
+    "mesh too big": ('isl = "mesh"\nrelay_constellation = "starcloud-88k"', {"hours": 24.0},
+                     "link-steps, more than the 60,000,000 a run builds"),
+    "link rate": ("isl_rate_bps = 0", {}, "isl_rate_bps"),
 }
 
 

@@ -105,6 +105,13 @@ def run(
             table.add_row(key, _fmt(summary[key]))
     if summary.get("nodes_decayed"):
         table.add_row("nodes_decayed", _fmt(summary["nodes_decayed"]))
+    if summary.get("isl_mode") == "mesh":  # isl = "mesh": what crossed the laser links
+        table.add_row("isl_bytes", _fmt(summary["isl_bytes"]))
+        busiest = summary.get("isl_busiest_link")
+        if busiest:
+            table.add_row("busiest laser link", escape(
+                f"{busiest['link']}: {100 * busiest['utilisation']:.2g} % used "
+                f"(fullest step {100 * busiest['peak_step_utilisation']:.2g} %)"))
     verdict = summary.get("verdict") or {}
     for key, label in (("orbit_usd_per_accelerator_hour", "orbit $/accelerator-h"),
                        ("ground_usd_per_accelerator_hour_same_utilisation",

@@ -105,6 +105,10 @@ def check_scenario_inputs(scenario, path: Path) -> float:
 
     constellation, workload, _ = apply_sample(scenario, constellation, workload, path)
     check_injections(scenario, len(constellation), network.names, path)
+    from orbitsim.geometry.sampling import sampling_step_s
+    from orbitsim.model.scenario_checks import check_mesh
+
+    check_mesh(scenario, len(constellation), sampling_step_s(constellation, scenario.step_s), path)
     return check_job_volume(workload, scenario.hours * 3600.0, path)
 
 

@@ -12,8 +12,8 @@ A link is a pair of satellite indices. Topologies:
 - :func:`nearest_k` — each satellite links to its ``k`` nearest neighbours at one instant (a
   formation cluster such as Suncatcher's 81 satellites within 1 km); the links stay fixed;
 - :func:`mesh_topology` — a whole constellation: +Grid for its Walker shells (optionally
-  without the links across the seam), nearest-k for its other shells, each link labelled with
-  its kind (:data:`LINK_KINDS`).
+  without the links across the seam) and its sun-synchronous plane sets, nearest-k for its
+  other shells, each link labelled with its kind (:data:`LINK_KINDS`).
 
 :func:`isl_links` gives, for every link and time, whether the segment between the two
 satellites clears the Earth plus a grazing altitude (the atmosphere a laser must not cross), the
@@ -22,8 +22,9 @@ beyond a reference range). :func:`laser_mesh` turns a topology and the propagate
 a :class:`Mesh`: per time step, the links that are up (Earth-clear, within range, cross-plane
 links optionally switched off above a latitude, optional nearest links between shells), with
 their range, one-way light delay and rate, stored as per-step edge lists and given per step as a
-scipy sparse graph. Links are pure geometry: no pointing, acquisition time or capacity sharing
-is modelled here.
+scipy sparse graph. Links are pure geometry here: no pointing or acquisition time is modelled;
+the simulation shares each link's capacity among the transfers that cross it
+(:mod:`orbitsim.sim.mesh_transport`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orbitsim.constants import EARTH_RADIUS_KM
+from orbitsim.constants import EARTH_RADIUS_KM, LASER_ISL_RATE_BPS
 from orbitsim.geometry.propagate import Geometry
 from orbitsim.kernels.geodetic import ecef_to_geodetic
 from orbitsim.kernels.linkbudget import SPEED_OF_LIGHT_M_S, laser_isl_rate_bps
@@ -44,7 +45,7 @@ from orbitsim.model.constellation import Constellation
 #: Default grazing altitude: the link's closest approach must stay above the mesosphere (km).
 DEFAULT_GRAZING_ALTITUDE_KM = 80.0
 #: Nominal laser ISL rate (Starlink, ~100 Gbit/s a link; SpaceX statements, 2024).
-DEFAULT_LASER_RATE_BPS = 100e9
+DEFAULT_LASER_RATE_BPS = LASER_ISL_RATE_BPS
 #: Link-step (or satellite-point-step) samples per block of :func:`isl_links`,
 #: :func:`laser_mesh` and the ground links: bounds the temporaries (2 MB per float array).
 MESH_BLOCK_POINTS = 262_144
@@ -126,6 +127,17 @@ def _walker_layout(shell) -> tuple[str, int, int, int] | None:
         raise ValueError(f"shell {shell.name!r}: {shell.kind!r} does not match its "
                          f"{shell.count} satellites")
     return kind, planes, total // planes, phasing
+
+
+def _sso_layout(shell) -> tuple[str, int, int, int] | None:
+    """``("sso", planes, per_plane, 0)`` of a sun-synchronous shell built plane by plane
+    (:func:`orbitsim.model.builders.sun_synchronous`: slot ``s`` of plane ``p + 1`` trails
+    slot ``s`` of plane ``p`` by a few degrees), ``None`` for any other shell. Its planes
+    span a few degrees of right ascension, so its +Grid has no seam."""
+    per_plane = getattr(shell, "per_plane", None)
+    if not shell.kind.startswith("sun-synchronous") or not per_plane or shell.count % per_plane:
+        return None
+    return "sso", shell.count // int(per_plane), int(per_plane), 0
 
 
 def nearest_k(positions_km: np.ndarray, k: int, *, time_index: int = 0,
@@ -306,8 +318,10 @@ def mesh_topology(constellation: Constellation, positions_km: np.ndarray | None 
     """Fixed links of a whole constellation, shell by shell.
 
     Walker shells get :func:`plus_grid` (``seam_links=False`` drops the cross-plane links
-    across the seam of Walker delta shells; Walker star shells never have them). Any other shell
-    (sun-synchronous planes, a formation cluster, satellites from a TLE file) gets
+    across the seam of Walker delta shells; Walker star shells never have them), and so do
+    sun-synchronous shells built plane by plane (no seam: their planes are a few degrees
+    apart, as a Walker star's edge planes). Any other shell (a formation cluster,
+    satellites from a TLE file) gets
     :func:`nearest_k` with ``k = nearest`` at ``time_index`` of ``positions_km``
     ``(n_sats, n_times, 3)`` (required then; satellites with NaN positions there get no link).
     A constellation whose shells do not account for every satellite is one group linked by
@@ -323,7 +337,7 @@ def mesh_topology(constellation: Constellation, positions_km: np.ndarray | None 
     for index, shell in enumerate(shells):
         count = n if shell is None else shell.count
         group[offset:offset + count] = index
-        layout = None if shell is None else _walker_layout(shell)
+        layout = None if shell is None else _walker_layout(shell) or _sso_layout(shell)
         if layout is not None:
             kind, planes, per_plane, phasing = layout
             shell_links = plus_grid(planes, per_plane, phasing=phasing, offset=offset,
@@ -456,6 +470,7 @@ def laser_mesh(
     cross_plane_max_lat_deg: float | None = None,
     inter_group_range_km: float | None = None,
     inter_group_k: int = 1,
+    inter_group_choosers: np.ndarray | None = None,
     nominal_rate_bps: float = DEFAULT_LASER_RATE_BPS,
     reference_range_km: float | None = None,
 ) -> Mesh:
@@ -471,8 +486,11 @@ def laser_mesh(
     adjacent planes converge). With ``inter_group_range_km`` each satellite also links, at each
     step, to its ``inter_group_k`` nearest satellites of every other group (shell) within that
     range and Earth-clear (scipy's k-d tree; a satellite may end up with more such links, chosen
-    by the others). Vectorised over (steps, links) in blocks of :data:`MESH_BLOCK_POINTS`; the
-    inter-group search loops over steps and groups.
+    by the others). ``inter_group_choosers`` ``(n_sats,)`` bool restricts that choice: only
+    these satellites pick links, to the nearest satellites of the groups holding none of them
+    (the nodes of a compute constellation each picking their ``inter_group_k`` nearest relays,
+    not every relay picking a node). Vectorised over (steps, links) in blocks of
+    :data:`MESH_BLOCK_POINTS`; the inter-group search loops over steps and groups.
     """
     if isinstance(source, Geometry):
         r = source.r_ecef_km
@@ -531,7 +549,7 @@ def laser_mesh(
     if inter_group_range_km is not None and n_groups > 1:
         extra_t, extra_pairs, extra_range = _inter_group_edges(
             r, topology.group, inter_group_range_km, inter_group_k,
-            EARTH_RADIUS_KM + grazing_altitude_km, max_range_km)
+            EARTH_RADIUS_KM + grazing_altitude_km, max_range_km, inter_group_choosers)
         keys = extra_pairs[:, 0] * n_sats + extra_pairs[:, 1]
         known = np.isin(keys, links[:, 0] * n_sats + links[:, 1])  # caller-given links first
         keys, extra_t, extra_range = keys[~known], extra_t[~known], extra_range[~known]
@@ -555,14 +573,20 @@ def laser_mesh(
 
 
 def _inter_group_edges(r: np.ndarray, group: np.ndarray, range_km: float, k: int,
-                       clear_radius_km: float, max_range_km: float | None):
-    """Per step, each satellite to its ``k`` nearest satellites of every other group within
-    ``range_km``, kept when Earth-clear (and within ``max_range_km``): ``(steps (m,), pairs
-    (m, 2), range_km (m,))``, pairs unique within a step, lower index first."""
+                       clear_radius_km: float, max_range_km: float | None,
+                       choosers: np.ndarray | None = None):
+    """Per step, each satellite (each of ``choosers``, if given) to its ``k`` nearest
+    satellites of every other group (holding no chooser) within ``range_km``, kept when
+    Earth-clear (and within ``max_range_km``): ``(steps (m,), pairs (m, 2), range_km (m,))``,
+    pairs unique within a step, lower index first."""
     from scipy.spatial import cKDTree
 
     limit = range_km if max_range_km is None else min(range_km, max_range_km)
     groups = np.unique(group)
+    chooser = (np.ones(len(group), dtype=bool) if choosers is None
+               else np.asarray(choosers, dtype=bool))
+    if choosers is not None:  # chosen from the groups that hold no chooser
+        groups = groups[~np.isin(groups, np.unique(group[chooser]))]
     steps, pairs = [], []
     for t in range(r.shape[1]):
         positions = r[:, t]
@@ -570,7 +594,7 @@ def _inter_group_edges(r: np.ndarray, group: np.ndarray, range_km: float, k: int
         found = []
         for g in groups:
             members = np.flatnonzero((group == g) & finite)
-            others = np.flatnonzero((group != g) & finite)
+            others = np.flatnonzero((group != g) & finite & chooser)
             if not len(members) or not len(others):
                 continue
             kk = min(k, len(members))

@@ -5,7 +5,8 @@ A scenario TOML file::
     name = "starcloud-demo"
     constellation = "starcloud-demo"      # built-in name or a path relative to this file
     hardware = "starcloud-node"           # optional: the constellation's own by default
-    isl = "grid"                          # "grid": relay over ISLs within a shell; "none"
+    isl = "grid"                          # "grid": relay over ISLs within a shell; "none";
+                                          # "mesh": route over the laser mesh (below)
     ground_network = "commercial"
     workload = "inference-mixed"
     policy = "fifo"
@@ -29,6 +30,16 @@ Optional injected faults, deterministic, for tests and what-if studies (times in
     station_outages = [{station = "Svalbard", start_s = 0, end_s = 7200}]  # no passes then
     isl_cuts = [{node = 5, start_s = 600, end_s = 4200}]  # node 5's laser links down
 
+The laser mesh (``isl = "mesh"``): transfers travel ground station -> satellite in view ->
+laser links -> node and back, each link's capacity shared by the transfers that cross it
+(:mod:`orbitsim.sim.mesh_transport`)::
+
+    isl = "mesh"
+    isl_rate_bps = 100e9                      # every laser link (default: ~100 Gbit/s)
+    isl_hop_delay_s = 1e-4                    # switching delay at each hop (assumption)
+    relay_constellation = "starlink-shell1"   # optional: a second constellation relays
+    relay_range_km = 2000.0                   # links between the two within this range
+
 A failed node takes the engine's permanent-failure path (its jobs are requeued, or failed with
 ``faults_destroy_jobs``); a station outage trims that station's passes to outside the window;
 an ISL cut isolates a node from its ISL group for the window: it takes no queued job, its gangs
@@ -43,12 +54,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from orbitsim import resources
+from orbitsim.constants import LASER_ISL_RATE_BPS
 from orbitsim.errors import InputError
 from orbitsim.model.timegrid import TimeGrid, parse_utc, time_grid
 from orbitsim.model.validation import read_toml, validate_model
+
+#: Scenario fields of the laser mesh (``isl = "mesh"``).
+MESH_FIELDS = ("isl_rate_bps", "isl_hop_delay_s", "relay_constellation", "relay_range_km")
 
 
 class NodeFailure(BaseModel):
@@ -118,7 +140,13 @@ class Scenario(BaseModel):
     # node hardware: a name, or a [hardware] table (base + overrides); default: the
     # constellation's
     hardware: str | dict[str, Any] | None = None
-    isl: Literal["grid", "none"] = "grid"  # relays over inter-satellite links, or none
+    # relays over inter-satellite links: a shell as one fully connected group ("grid"), none,
+    # or routed over the laser mesh with delays and shared link capacity ("mesh")
+    isl: Literal["grid", "none", "mesh"] = "grid"
+    isl_rate_bps: float = Field(default=LASER_ISL_RATE_BPS, gt=0, le=1e15)  # mesh: each link
+    isl_hop_delay_s: float = Field(default=1e-4, ge=0, le=1.0)  # mesh: switching at each hop
+    relay_constellation: str | None = Field(default=None, min_length=1)  # mesh: relays, backhaul
+    relay_range_km: float = Field(default=2000.0, gt=0, le=20000)  # mesh: links to the relays
     physics: bool = True  # power and thermal limits (off: nodes always at full power)
     faults: bool = True  # single-event interrupts and permanent failures
     faults_destroy_jobs: bool = False  # a permanent failure fails its jobs instead of requeueing
@@ -127,6 +155,22 @@ class Scenario(BaseModel):
     isl_cuts: tuple[IslCut, ...] = ()  # injected inter-satellite link cuts
     sample: SampleSpec | None = None  # run a seeded sample of the nodes at full load
     base_dir: str = Field(default=".", exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _mesh_fields_with_the_mesh(self, handler):
+        # The mesh's settings change nothing unless isl = "mesh": echoed only then, so that
+        # the summaries and sweep point ids of other runs are what they were before them.
+        data = handler(self)
+        if self.isl != "mesh" and isinstance(data, dict):
+            for name in MESH_FIELDS:
+                data.pop(name, None)
+        return data
+
+    @model_validator(mode="after")
+    def _relay_needs_mesh(self):
+        if self.relay_constellation is not None and self.isl != "mesh":
+            raise ValueError(f'relay_constellation needs isl = "mesh" (isl is "{self.isl}")')
+        return self
 
     @field_validator("start_utc", mode="before")
     @classmethod
@@ -194,9 +238,12 @@ def node_hardware(scenario: Scenario, *, source: str | Path | None = None,
 
 
 def check_references(scenario: Scenario, path: str | Path) -> None:
-    """The constellation, ground network and workload must exist (built-in name or file)."""
+    """The constellation, ground network and workload must exist (built-in name or file), and
+    the relay constellation if one is named."""
     for field, kind in (("constellation", "constellation"), ("ground_network", "ground"),
-                        ("workload", "workload")):
+                        ("workload", "workload"), ("relay_constellation", "constellation")):
+        if getattr(scenario, field) is None:
+            continue
         value = scenario.path_of(getattr(scenario, field))
         if Path(value).is_file():
             continue

@@ -20,6 +20,9 @@ from orbitsim.errors import InputError
 BYTES_PER_JOB = 2_000
 #: Share of the available memory the jobs of a run may take.
 MEMORY_SHARE = 0.5
+#: Largest laser mesh a run builds (``isl = "mesh"``): links up summed over the steps, ~40
+#: bytes each with their bookings; starlink-shell1 over a day at 60 s steps holds 4.6 million.
+MAX_MESH_EDGES = 60_000_000
 
 
 def check_injections(scenario, n_nodes: int, station_names, source) -> None:
@@ -38,6 +41,41 @@ def check_injections(scenario, n_nodes: int, station_names, source) -> None:
             raise InputError(f"no station named {outage.station!r} in the ground network "
                              f"{scenario.ground_network!r} (stations: {shown})", source=source,
                              field=f"station_outages[{i}].station")
+
+
+def mesh_edges_estimate(n_sats: int, n_times: int) -> int:
+    """Links up summed over the steps of a +Grid mesh (about two links a satellite)."""
+    return 2 * n_sats * n_times
+
+
+def check_mesh(scenario, n_nodes: int, step_s: float, source):
+    """With ``isl = "mesh"``: the relay constellation (``None`` without one), loaded; and the
+    mesh over ``n_nodes`` nodes, the relays and the run's steps of ``step_s`` must fit
+    (:data:`MAX_MESH_EDGES`). InputError naming the field otherwise."""
+    if scenario.isl != "mesh":
+        return None
+    if getattr(scenario, "sample", None) is not None:
+        raise InputError('a sampled run cannot route over the laser mesh (its nodes are a '
+                         'sample of the shells, not neighbours); use isl = "grid" or no '
+                         "[sample]", source=source, field="sample")
+    from orbitsim.model.catalogue import load_constellation
+
+    relay = None
+    if scenario.relay_constellation is not None:
+        try:
+            relay = load_constellation(scenario.path_of(scenario.relay_constellation))
+        except InputError as error:
+            raise InputError(error.message, source=error.source or source, line=error.line,
+                             field=error.field or "relay_constellation") from None
+    n_sats = n_nodes + (len(relay) if relay is not None else 0)
+    n_times = int(round(scenario.hours * 3600.0 / step_s)) + 1
+    estimate = mesh_edges_estimate(n_sats, n_times)
+    if estimate > MAX_MESH_EDGES:
+        raise InputError(f"the laser mesh of {n_sats:,} satellites over {n_times:,} steps "
+                         f"holds about {estimate:,} link-steps, more than the "
+                         f"{MAX_MESH_EDGES:,} a run builds; use isl = \"grid\", or fewer "
+                         "satellites or hours", source=source, field="isl")
+    return relay
 
 
 def expected_jobs(workload, horizon_s: float) -> float:

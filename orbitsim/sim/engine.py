@@ -57,6 +57,11 @@ class SimResult:
     isl_cut_restarts: int = 0  # gangs restarted because a member was cut off
     #: Tenants bound to a jurisdiction (their data may cross only some stations).
     bound_tenants: tuple[str, ...] = ()
+    #: ``isl = "mesh"``: every piece of every mesh leg (``isl_transfers``), every laser link's
+    #: load and the mesh's summary figures (:mod:`orbitsim.sim.mesh_transport`).
+    isl_transfers: pd.DataFrame | None = None
+    isl_links: pd.DataFrame | None = None
+    isl_summary: dict | None = None
 
 
 class _LazyArrays(dict):
@@ -183,7 +188,16 @@ class Simulation:
         self.cut_depth = np.zeros(n, dtype=np.int64)
         self.cut_off = [False] * n  # a list: read once per job, as a Python bool
         self.isl_cut_restarts = 0
-        self.plan = ContactPlan(inputs.contacts, self.group_of_node)
+        # isl = "mesh": data crosses the laser mesh hop by hop (orbitsim.sim.mesh_transport);
+        # accelerators held for jobs whose input is on its way, by node.
+        self.mesh = None
+        self._reserved: dict[int, int] = {}
+        if inputs.mesh is None:
+            self.plan = ContactPlan(inputs.contacts, self.group_of_node)
+        else:
+            from orbitsim.sim.mesh_transport import mesh_plan
+
+            self.mesh, self.plan = mesh_plan(inputs, self.isl_cuts, self.horizon_s)
         if self.isl_cuts:
             sizes = np.bincount(self.group_of_node)
             self.plan.set_cuts([(c.node, c.start_s, c.end_s) for c in self.isl_cuts
@@ -536,6 +550,8 @@ class Simulation:
                 queue.extend(remaining)
 
     def _start(self, j: int, nodes: list[NodeAgent], sizes: list[int]) -> None:
+        if self.mesh is not None and self.mesh.stage(self, j, nodes, sizes):
+            return  # its input is crossing the mesh: the nodes wait for it
         now = self.env.now
         if self._bound[j]:
             self._unbind(j)
@@ -593,6 +609,8 @@ class Simulation:
         cut off from its ISL group (queued data cannot reach it)."""
         i = node.index
         free = node.free if node.alive and not self.cut_off[i] else 0
+        if free and self._reserved:  # held for jobs whose input is on its way (mesh)
+            free = max(free - self._reserved.get(i, 0), 0)
         published = self._published
         if free != published[i]:
             self.free_in_group[node.group] += free - published[i]
@@ -633,6 +651,8 @@ class Simulation:
             if not self.nodes[born].alive:
                 self._fail(j, "the satellite that took the data has failed")
                 return
+            if self.mesh is not None:  # it crosses the mesh from there to its node
+                self.mesh.land(j, born, self.job_in[j])
             self._ready(j, int(self.group_of_node[born]))
             return
         g = self._place_group(j)
@@ -926,9 +946,16 @@ class Simulation:
         from orbitsim.sim.metrics import governance_violations
 
         violations = governance_violations(transfers, jobs, self.allowed_station)
+        isl_transfers = isl_links = isl_summary = None
+        if self.mesh is not None:
+            isl_transfers, isl_links = self.mesh.frame(), self.mesh.link_frame()
+            isl_summary = self.mesh.summary(isl_transfers, isl_links, transfers)
+            jobs["isl_s"] = self.mesh.job_seconds(len(jobs))
         return SimResult(jobs=jobs, nodes=pd.DataFrame(node_rows), transfers=transfers,
                          horizon_s=self.horizon_s, accelerators_per_node=self.n_acc,
                          node_physics=self.inputs.nodes, governance_violations=violations,
                          isl_cut_restarts=self.isl_cut_restarts,
                          bound_tenants=tuple(name for name, mask in self.allowed_station.items()
-                                             if mask is not None))
+                                             if mask is not None),
+                         isl_transfers=isl_transfers, isl_links=isl_links,
+                         isl_summary=isl_summary)

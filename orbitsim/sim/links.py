@@ -6,6 +6,8 @@ remembers until when it is busy, so its capacity is shared among the transfers t
 never exceeded. A transfer may use the passes of any satellite of the target's ISL group (relayed
 over inter-satellite links, whose ~100 Gbps dwarf a ground link), but only over stations its
 tenant allows: governance is enforced here, not left to policies. Every byte moved is logged.
+(With ``isl = "mesh"`` the relay is routed over the laser mesh instead, hop by hop with shared
+link capacity: :class:`orbitsim.sim.mesh_transport.MeshContactPlan`.)
 
 Memory: a pass costs 38 bytes (typed arrays, no Python object per pass), so a day of a
 88,000-node constellation (~15 million passes) fits in ~0.6 GB. Passes that nobody has used

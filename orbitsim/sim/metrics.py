@@ -87,6 +87,8 @@ def summarise(result: SimResult) -> dict:
     # Tenants bound to a jurisdiction: what sovereignty costs them in latency.
     bound = done["tenant"].isin(result.bound_tenants)
     summary["latency_p95_bound_s"] = _percentile(done.loc[bound, "latency_s"], 95)
+    if result.isl_summary:  # isl = "mesh": the laser mesh's figures
+        summary.update(result.isl_summary)
     summary["pending_by_stage"] = {str(k): int(v) for k, v in
                                    jobs[status == "pending"]["stage"].value_counts().items()}
     summary["failed_by_reason"] = {str(k): int(v) for k, v in

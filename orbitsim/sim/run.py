@@ -20,7 +20,7 @@ from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.node_sample import apply_sample
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
-from orbitsim.model.scenario_checks import check_injections, check_job_volume
+from orbitsim.model.scenario_checks import check_injections, check_job_volume, check_mesh
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
@@ -105,6 +105,16 @@ class RunResult:
         """One row per transfer over a ground pass (``transfers.parquet``), with
         ``start_utc``/``end_utc`` beside ``start_s``/``end_s``."""
         return with_datetimes(self.result.transfers, self.inputs.grid, TRANSFER_INSTANTS)
+
+    @property
+    def isl_transfers(self):
+        """``isl = "mesh"``: one row per piece of a leg over the laser mesh
+        (``isl_transfers.parquet``: a leg, a step and a path), with ``start_utc``,
+        ``end_utc`` and ``arrival_utc``; ``None`` for other runs."""
+        if self.result.isl_transfers is None:
+            return None
+        return with_datetimes(self.result.isl_transfers, self.inputs.grid,
+                              ("start_s", "end_s", "arrival_s"))
 
     def write(self, out) -> list:
         """Write every file of the run into the folder ``out`` (as ``orbitsim run --out``:
@@ -210,6 +220,11 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
         grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     if workers is None:  # automatic: every core for big constellations
         workers = (os.cpu_count() or 1) if len(constellation) >= AUTO_WORKERS_SATS else 1
+    # isl = "mesh": the relay constellation, sampled as safely as the nodes; the mesh must fit.
+    relay = check_mesh(scenario, len(constellation), step_used, source)
+    if relay is not None and sampling_step_s(relay, step_used) < step_used:
+        step_used = sampling_step_s(relay, step_used)
+        grid = time_grid(scenario.start_utc, scenario.hours, step_used)
     report("geometry", 0.0)
     def build() -> SimInputs:
         return prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
@@ -217,14 +232,20 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               faults=scenario.faults, workers=workers,
                               record_history=len(constellation) <= 1000,
                               fail_nodes=scenario.fail_nodes,
-                              station_outages=scenario.station_outages)
+                              station_outages=scenario.station_outages,
+                              isl_rate_bps=scenario.isl_rate_bps,
+                              isl_hop_delay_s=scenario.isl_hop_delay_s, relay=relay,
+                              relay_range_km=scenario.relay_range_km)
 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation),
                json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
-               scenario.fail_nodes, scenario.station_outages, scenario.sample)
+               scenario.fail_nodes, scenario.station_outages, scenario.sample,
+               scenario.isl_rate_bps, scenario.isl_hop_delay_s,
+               scenario.relay_constellation and scenario.path_of(scenario.relay_constellation),
+               scenario.relay_range_km)
         inputs = _prepared(key, build)
     else:
         inputs = build()
