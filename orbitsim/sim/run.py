@@ -19,7 +19,11 @@ from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
-from orbitsim.model.scenario_checks import check_injections, check_job_volume
+from orbitsim.model.scenario_checks import (
+    check_fleet_and_governance,
+    check_injections,
+    check_job_volume,
+)
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
@@ -125,6 +129,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     # What validate refuses, refused here too before any work (same messages).
     check_injections(scenario, len(constellation), network.names, source)
     check_job_volume(workload, scenario.hours * 3600.0, source)
+    fleet = check_fleet_and_governance(scenario, constellation, workload, network, source,
+                                       hardware)
+    rules, regions, monitoring = _governance_inputs(scenario, workload, network, hardware,
+                                                    fleet, len(constellation))
     policy_object = resolve_policy(scenario.policy, base_dir=scenario.base_dir,
                                    source="--policy" if policy is not None else source)
     grid = scenario.time_grid()
@@ -141,14 +149,18 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               faults=scenario.faults, workers=workers,
                               record_history=len(constellation) <= 1000,
                               fail_nodes=scenario.fail_nodes,
-                              station_outages=scenario.station_outages)
+                              station_outages=scenario.station_outages, fleet=fleet,
+                              regions=regions, monitoring=monitoring)
 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation),
                json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
-               scenario.fail_nodes, scenario.station_outages)
+               scenario.fail_nodes, scenario.station_outages,
+               json.dumps(scenario.model_dump(mode="json", include={"hardware_groups",
+                                                                    "governance"}),
+                          sort_keys=True), scenario.workload)
         inputs = _prepared(key, build)
     else:
         inputs = build()
@@ -158,7 +170,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                          start_hour_utc=start.hour + start.minute / 60.0)
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
-                            isl_cuts=scenario.isl_cuts)
+                            isl_cuts=scenario.isl_cuts, governance=rules)
     result = simulation.run(progress=lambda f: report("simulation", f))
     summary = summarise(result)
     # Injected faults and their cost (the drawn faults are counted by summarise).
@@ -185,5 +197,60 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["stale_elements"] = records(stale)
     if "node" in result.nodes:
         result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
+    if fleet is not None:
+        summary["hardware_groups"] = fleet_metrics(result, fleet)
+    if rules is not None:
+        from orbitsim.sim.governance import governance_metrics
+        from orbitsim.sim.monitoring import generated_bytes
+
+        summary["governance"] = governance_metrics(
+            result, rules, monitoring_generated_bytes=(
+                generated_bytes(monitoring, grid.duration_s) if monitoring is not None
+                else 0.0))
     return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
                      orbit_errors=orbit_errors, stale_elements=stale)
+
+
+def _governance_inputs(scenario: Scenario, workload, network, hardware, fleet, n_nodes: int):
+    """The rules a run enforces (None without any), the geofence regions to compute over the
+    nodes' tracks and the monitoring stream to reserve on their passes (None without)."""
+    governance = scenario.governance
+    if not governance.active and governance.monitoring_bytes_per_node_hour <= 0:
+        return None, (), None
+    from orbitsim.model.regions import make_region
+    from orbitsim.sim.governance import build_rules
+    from orbitsim.sim.monitoring import MonitoringStream
+
+    names = (fleet.accelerator_names() if fleet is not None
+             else np.full(n_nodes, hardware.accelerator.name, dtype=object))
+    rules = build_rules(governance, workload.tenants, names)
+    regions = tuple(make_region(name, countries, boxes)
+                    for name, (countries, boxes) in rules.region_specs().items())
+    monitoring = None
+    if governance.monitoring_bytes_per_node_hour > 0 and rules.monitored.any():
+        allowed = None
+        if governance.monitoring_countries:
+            wanted = {c.upper() for c in governance.monitoring_countries}
+            allowed = np.array([str(s.country).upper() in wanted for s in network.stations])
+        monitoring = MonitoringStream(governance.monitoring_bytes_per_node_hour,
+                                      rules.monitored, allowed)
+    return rules, regions, monitoring
+
+
+def fleet_metrics(result: SimResult, fleet) -> dict:
+    """``summary.json["hardware_groups"]``: per hardware group of a mixed fleet, its nodes,
+    accelerator, accelerators a node, delivered accelerator-hours and utilisation."""
+    nodes = result.nodes
+    out = {}
+    for k, label in enumerate(fleet.labels):
+        mine = nodes[fleet.index[nodes["node"].to_numpy()] == k]
+        if mine.empty:
+            continue
+        hardware = fleet.hardware[k]
+        busy = float(mine["busy_accelerator_s"].sum())
+        total = float(mine["accelerators"].sum()) * result.horizon_s
+        out[label] = {"hardware": hardware.name, "accelerator": hardware.accelerator.name,
+                      "nodes": int(len(mine)), "accelerators_per_node": hardware.accelerators,
+                      "accelerator_hours": busy / 3600.0,
+                      "utilisation": busy / total if total > 0 else 0.0}
+    return out
