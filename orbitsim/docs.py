@@ -14,11 +14,16 @@ import sys
 from pathlib import Path
 
 BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
-          "reproduce-suncatcher")
+          "reproduce-suncatcher", "governance-h200-export-terms")
 
 
 def block(name: str) -> str:
     """The Markdown of one generated block."""
+    if name.startswith("governance-"):
+        from orbitsim.analysis.report_governance import governance_markdown
+        from orbitsim.api import simulate
+
+        return governance_markdown(simulate(name.removeprefix("governance-")).summary)
     if name.startswith("verdict-"):
         from orbitsim.api import simulate
 

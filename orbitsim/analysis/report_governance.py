@@ -221,4 +221,64 @@ def governance_html(summary: Mapping, plot_html: str = "") -> str:
     return "".join(parts)
 
 
-__all__ = ["governance_html", "governance_plot", "pause_figure"]
+def governance_markdown(summary: Mapping, *, rule_tenants: Sequence[str] | None = None) -> str:
+    """The governance figures of a run as Markdown (README): per tenant, then what each rule
+    cost the tenants it touched (``rule_tenants``; default: those with a refusal, a pause or
+    a levy), then the fleet's price per hardware group."""
+    from orbitsim.analysis.governance import RULE_LABELS
+
+    g = summary.get("governance") or {}
+    tenants = g.get("tenants") or {}
+    lines = ["| tenant (home) | licence | jobs done / total | licence refusals | suspended / "
+             "geofenced | idle accelerator-h | latency p50 / p95 | accelerator-h | levy | bill |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, t in tenants.items():
+        idle = t.get("suspended_accelerator_hours", 0.0) + t.get("geofenced_accelerator_hours",
+                                                                 0.0)
+        lines.append(
+            f"| {name} ({t.get('home_country') or '?'}) | {_terms_text(t.get('terms') or {})} | "
+            f"{t['jobs_done']:,} / {t['jobs_total']:,} | {t['licence_refusals']:,} | "
+            f"{_hours(t['suspended_s'])} / {_hours(t['geofenced_s'])} | {idle:,.0f} | "
+            f"{_latency(t.get('latency_p50_s'))} / {_latency(t.get('latency_p95_s'))} | "
+            f"{t['accelerator_hours']:,.0f} | {_usd(t.get('levy_usd'))} | "
+            f"{_usd(t.get('bill_usd'))} |")
+    if g.get("monitored_nodes"):
+        where = ", ".join(g.get("monitoring_countries") or []) or "any country"
+        lines += ["", f"Monitoring: {g['monitored_nodes']} nodes sent "
+                      f"{g['monitoring_bytes'] / 1e9:,.0f} of the "
+                      f"{g['monitoring_bytes_generated'] / 1e9:,.0f} GB of telemetry they made "
+                      f"down to stations in {where}, in {g['monitoring_pass_s'] / 60.0:,.0f} "
+                      f"pass-minutes ({_usd(g.get('monitoring_usd'))}); levies "
+                      f"{_usd(g.get('levy_usd'))} in all."]
+    costs = g.get("rule_costs") or {}
+    if costs:
+        if rule_tenants is None:
+            rule_tenants = [n for n, t in tenants.items()
+                            if t["licence_refusals"] or t["suspended_s"] or t["geofenced_s"]
+                            or t.get("levy_usd")]
+        lines += ["", "| rule | tenant | jobs done with / without | p50 / p95 latency added | "
+                      "accelerator-h lost | direct $ |", "|---|---|---:|---:|---:|---:|"]
+        for rule, per in costs.items():
+            for name in rule_tenants:
+                c = per.get(name)
+                if c is None:
+                    continue
+                lines.append(
+                    f"| {RULE_LABELS.get(rule, rule)} | {name} | {c['jobs_done']:,} / "
+                    f"{c['jobs_done_without']:,} | {_seconds(c.get('latency_p50_added_s'))} / "
+                    f"{_seconds(c.get('latency_p95_added_s'))} | "
+                    f"{c['accelerator_hours_lost']:+,.1f} | {_usd(c['direct_usd'])} |")
+    verdict = summary.get("verdict") or {}
+    groups = verdict.get("hardware_groups") or {}
+    if groups:
+        parts = [f"{label} {_usd(v['orbit_usd_per_accelerator_hour'])} "
+                 f"({100 * v['utilisation']:.0f} % used)" for label, v in groups.items()]
+        lines += ["", f"Priced per hardware group: {', '.join(parts)} per delivered "
+                      f"accelerator-hour; the fleet "
+                      f"{_usd(verdict.get('orbit_usd_per_accelerator_hour'))} against "
+                      f"{_usd(verdict.get('ground_usd_per_accelerator_hour_same_utilisation'))}"
+                      f" on the ground at the same utilisation."]
+    return "\n".join(lines)
+
+
+__all__ = ["governance_html", "governance_markdown", "governance_plot", "pause_figure"]

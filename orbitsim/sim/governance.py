@@ -410,7 +410,7 @@ def governance_metrics(result, rules: GovernanceRules, *, monitoring_generated_b
             "accelerator_hours": float(mine["accelerator_s"].sum() / 3600.0),
             "accelerator_hours_by_accelerator": {str(k): float(v) for k, v in by_acc.items()
                                                  if k},
-            "accelerator_hours_on_terms": on_terms,
+            "accelerator_hours_on_terms": float(on_terms),
             "suspended_s": float(mine["suspended_s"].sum()) if "suspended_s" in mine else 0.0,
             "geofenced_s": float(mine["geofenced_s"].sum()) if "geofenced_s" in mine else 0.0,
             "governance_lost_flop": float(mine["governance_lost_flop"].sum())
@@ -438,6 +438,7 @@ def governance_metrics(result, rules: GovernanceRules, *, monitoring_generated_b
         "monitored_nodes": int(np.count_nonzero(rules.monitored)),
         "monitoring_bytes_per_node_hour": float(
             rules.governance.monitoring_bytes_per_node_hour),
+        "monitoring_countries": list(rules.governance.monitoring_countries),
         "monitoring_bytes_generated": float(monitoring_generated_bytes),
         "monitoring_bytes": sent,
         "monitoring_backlog_bytes": max(float(monitoring_generated_bytes) - sent, 0.0),
