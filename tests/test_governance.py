@@ -325,3 +325,58 @@ def test_monitoring_bytes_are_logged_and_taken_from_the_tenants(tmp_path):
                       & (tenant["end_s"] > piece["start_s"] + 1e-6)
                       & (tenant["start_s"] < piece["end_s"] - 1e-6)]
         assert same.empty
+
+
+GANG_WORKLOAD = """
+name = "gangs"
+[[tenants]]
+name = "cn"
+home_country = "CN"
+[[tenants]]
+name = "us"
+home_country = "US"
+[[job_classes]]
+name = "cn-train"
+kind = "llm-training"
+tenant = "cn"
+arrival = { process = "poisson", rate_per_hour = 6 }
+work_flop = { mean = 3e19, sigma = 0.3 }
+accelerators = 16
+checkpoint_interval_s = 600
+[[job_classes]]
+name = "us-batch"
+kind = "batch-inference"
+tenant = "us"
+arrival = { process = "poisson", rate_per_hour = 30 }
+work_flop = { mean = 2.8e18 }
+accelerators = 8
+"""
+
+
+def test_gangs_under_a_kill_suspension_and_a_geofence(tmp_path):
+    """Gangs of two H200 nodes: a suspension of some of their nodes stops every member back to
+    the checkpoint (lock-step), geofences pause members; every job accounted for."""
+    (tmp_path / "wl.toml").write_text(GANG_WORKLOAD)
+    extra = ('[[governance.suspensions]]\nstart_s = 7200\nend_s = 9000\ntenants = ["cn"]\n'
+             'nodes = [24, 25, 26, 27, 28, 29, 30]\nmode = "kill"\n')
+    scenario = SCENARIO.format(hours=6.0, policy="fifo", geofence='"CHN"', monitoring=0.0,
+                               monitored="false", extra=extra)
+    # physics and faults on here; no tenant "ir" in this workload
+    scenario = scenario.replace("physics = false\nfaults = false\n", "").replace(
+        '[[governance.licences]]\ntenants = ["ir"]\naccess = "forbidden"', "")
+    path = tmp_path / "s.toml"
+    path.write_text(scenario)
+    run = simulate(str(path))
+    s = run.summary
+    assert s["jobs_total"] == s["jobs_done"] + s["jobs_failed"] + s["jobs_pending"]
+    jobs = run.jobs
+    cn = jobs[(jobs["tenant"] == "cn") & (jobs["node"] >= 0)]
+    assert len(cn) and (cn["accelerator"] == "h200").all() and (cn["gang_nodes"] == 2).all()
+    assert (jobs["governance_lost_flop"] >= 0).all()
+    assert (jobs["lost_flop"] >= jobs["governance_lost_flop"] - 1.0).all()
+    tenants = s["governance"]["tenants"]
+    assert tenants["cn"]["suspended_s"] > 0 and tenants["cn"]["geofenced_s"] > 0
+    assert tenants["cn"]["governance_lost_flop"] > 0
+    pauses = run.result.pauses
+    assert (pauses["end_s"] >= pauses["start_s"]).all()
+    assert (pauses["end_s"] <= run.result.horizon_s).all()

@@ -815,7 +815,7 @@ class Simulation:
         good) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
-        if requeue and self.governor is not None:
+        if self.governor is not None:  # pauses of a job leaving its nodes end now
             self.governor.left(j, members)
         if requeue == "isl-cut":
             self._requeue(j)

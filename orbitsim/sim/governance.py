@@ -276,6 +276,12 @@ class Governor:
         if first:
             self.lost_flop[job_id] += node.set_paused(running, True, checkpoint=checkpoint,
                                                       roll_back=roll_back)
+            if roll_back and running.hold:  # a gang computes in lock-step: all roll back
+                for other, member in self.sim._running.get(job_id, []):
+                    if member is not running:
+                        before = member.lost_flop
+                        other.rollback(member)
+                        self.lost_flop[job_id] += member.lost_flop - before
         entry = self._job.setdefault(job_id, {}).get(reason)
         if entry is None:
             self._job[job_id][reason] = [1, now]

@@ -160,7 +160,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                scenario.fail_nodes, scenario.station_outages,
                json.dumps(scenario.model_dump(mode="json", include={"hardware_groups",
                                                                     "governance"}),
-                          sort_keys=True), scenario.workload)
+                          sort_keys=True),
+               # the monitored nodes and geofence regions follow the tenants' terms
+               scenario.workload if rules is not None else None)
         inputs = _prepared(key, build)
     else:
         inputs = build()
