@@ -12,6 +12,9 @@ and what it cost against a data centre on the ground.
 (32, 121)
 """
 
+from importlib import metadata as _metadata
+
+from orbitsim.analysis.exports import export
 from orbitsim.api import simulate
 from orbitsim.errors import InputError, OrbitsimError
 from orbitsim.geometry.contacts import contact_windows
@@ -32,7 +35,10 @@ from orbitsim.model.workload import Workload, generate_jobs, load_workload
 from orbitsim.policies import Policy, register_policy
 from orbitsim.sim.run import RunResult
 
-__version__ = "0.1.0"
+try:  # the installed distribution's version: one source, pyproject.toml
+    __version__ = _metadata.version("orbitsim")
+except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Constellation",
@@ -55,6 +61,7 @@ __all__ = [
     "contact_windows",
     "coverage",
     "eclipses",
+    "export",
     "formation_cluster",
     "generate_jobs",
     "ground_links",

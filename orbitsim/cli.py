@@ -34,6 +34,22 @@ app = typer.Typer(
 _REGISTERED = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from orbitsim import __version__
+
+        typer.echo(f"orbitsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print orbitsim's version and exit."),
+) -> None:
+    pass
+
+
 def _register() -> None:
     """Attach the commands (imported lazily so that ``--help`` stays fast)."""
     global _REGISTERED
@@ -46,7 +62,8 @@ def _register() -> None:
     app.command("eclipses")(eclipses.eclipses)
     for module_name, command in (("contacts", "contacts"), ("coverage", "coverage"),
                                  ("run", "run"), ("economics", "economics"), ("sweep", "sweep"),
-                                 ("bench", "bench"), ("routes", "routes")):
+                                 ("bench", "bench"), ("routes", "routes"),
+                                 ("export", "export")):
         try:
             module = __import__(f"orbitsim.commands.{module_name}", fromlist=[command])
         except ImportError:

@@ -184,10 +184,26 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def write_csv_atomic(path: str | Path, frame) -> Path:
-    """Write a pandas DataFrame as CSV (no index) atomically."""
+    """Write a pandas DataFrame as CSV (no index) atomically; datetime columns are written as
+    ISO 8601 UTC with milliseconds (:func:`csv_frame`)."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+        csv_frame(frame).to_csv(tmp, index=False)
     return Path(path)
+
+
+def csv_frame(frame):
+    """``frame`` with its datetime columns as ISO 8601 strings, ``2026-06-21T00:00:00.000Z``
+    (NaT: empty), the form every CSV of orbitsim uses; other columns untouched."""
+    import pandas as pd
+
+    from orbitsim.model.timegrid import iso_utc
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if not dates:
+        return frame
+    return frame.assign(**{c: iso_utc(frame[c]) for c in dates})
 
 
 #: What a run folder may hold for it to be replaced by a new run: its own kinds of file.

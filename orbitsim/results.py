@@ -65,7 +65,7 @@ def _write_files(run, out: Path) -> list[Path]:
     files = [
         write_parquet(run.jobs, out / "jobs.parquet"),
         write_parquet(run.nodes, out / "nodes.parquet"),
-        write_parquet(run.result.transfers, out / "transfers.parquet"),
+        write_parquet(run.transfers, out / "transfers.parquet"),
     ]
     if "verdict" not in run.summary:  # a run of orbitsim.sim.run.simulate: price it
         from orbitsim.api import add_verdict

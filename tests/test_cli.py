@@ -3,6 +3,7 @@ traceback), eclipses writing its CSV atomically, and ``python -m orbitsim``."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -311,3 +312,75 @@ def test_out_that_is_a_folder_or_a_file_is_one_line_exit_2(capsys, tmp_path):
     code, _, err = run(capsys, "run", "starcloud-demo", "--hours", "0.1", "--out", str(a_file))
     assert code == 2 and err == f"error: --out {a_file} is a file; give a folder name\n"
     assert a_file.read_text() == "keep me"
+
+
+def test_version_prints_the_package_version(capsys):
+    from importlib import metadata
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"orbitsim {metadata.version('orbitsim')}"
+
+
+def test_a_policy_file_without_its_class_gets_the_form(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.py").write_text("from orbitsim import Policy\n\n\n"
+                                      "class Coolest(Policy):\n    pass\n")
+    code, _, err = run(capsys, "run", "starcloud-demo", "--hours", "1", "--policy", "mine.py",
+                       "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "'mine.py:Coolest'" in err and "unknown policy" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_json_summaries_are_one_object_on_stdout(capsys, tmp_path):
+    """--json: the summary as one JSON object on stdout and nothing else (no table, no bar)."""
+    cases = {
+        "eclipses": ["eclipses", "starcloud-demo", "--start", "2026-03-20T00:00:00Z", "--hours",
+                     "1", "--out", str(tmp_path / "e.csv")],
+        "contacts": ["contacts", "starcloud-demo", "--stations", "compute-hubs", "--hours", "1",
+                     "--out", str(tmp_path / "c.csv")],
+        "coverage": ["coverage", "starcloud-demo", "--hours", "1", "--cell-deg", "10",
+                     "--csv", str(tmp_path / "cov.csv")],
+    }
+    for name, args in cases.items():
+        code, out, _ = run(capsys, *args, "--json")
+        assert code == 0, name
+        assert out.count("\n") == 1, name
+        summary = json.loads(out)
+        assert isinstance(summary, dict) and summary["satellites"] == 32, name
+        assert summary["written"], name
+    code, out, _ = run(capsys, *cases["contacts"], "--json")
+    assert json.loads(out)["passes"] == len(pd.read_csv(tmp_path / "c.csv"))
+    code, out, _ = run(capsys, "list", "--json")
+    listing = json.loads(out)
+    assert code == 0 and "starcloud-demo" in listing["constellations"]
+    assert "fifo" in listing["policies"] and out.count("\n") == 1
+    code, out, _ = run(capsys, "validate", str(DATA / "scenarios" / "local-shell.toml"),
+                       "--json")
+    assert code == 0 and json.loads(out)["valid"] is True
+    assert json.loads(out)["kind"] == "scenario"
+
+
+def test_run_json_prints_exactly_the_summary(tmp_path):
+    """Must show: `orbitsim run starcloud-demo --json --hours 1` prints exactly one JSON object
+    (that of summary.json), in a process of its own."""
+    done = subprocess.run([sys.executable, "-m", "orbitsim", "run", "starcloud-demo", "--json",
+                           "--hours", "1", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary == json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["hours"] == 1.0 and "verdict" in summary and "scenario" in summary
+
+
+def test_progress_is_never_drawn_with_json():
+    from rich.console import Console
+
+    from orbitsim.commands.options import show_progress
+
+    terminal = Console(force_terminal=True)
+    assert show_progress(terminal, False) and not show_progress(terminal, True)
+    assert not show_progress(Console(force_terminal=False), False)

@@ -121,3 +121,12 @@ def test_mean_period_matches_kepler():
 
 # The million-satellite constellation (spacex-odc-1m: unique ids, one name each, slices beyond
 # the Alpha-5 range) is checked once, in test_catalogue.py: building it takes ~5 s.
+
+
+def test_repr_is_one_short_line():
+    from orbitsim.model.catalogue import load_constellation
+
+    assert repr(load_constellation("starlink-shell1")) == \
+        "<Constellation starlink-shell1: 1,584 satellites, 1 shell>"
+    assert repr(walker_delta(550, 53, 1, 1, 0, name="one")) == \
+        "<Constellation one: 1 satellite, 1 shell>"

@@ -269,8 +269,12 @@ def test_columns_units_and_capacity(shell_and_grid):
     assert tuple(passes.columns) == COLUMNS
     assert (passes.start_s.diff().dropna() >= 0).all()  # sorted by start
     np.testing.assert_allclose(passes.duration_s, passes.end_s - passes.start_s)
-    assert passes.start_utc.iloc[0].startswith("2026-01-01T") and passes.end_utc.str.endswith(
-        "Z").all()
+    # Datetimes (UTC) beside the seconds: the same instants, to the millisecond.
+    assert str(passes.start_utc.dtype) == "datetime64[ns, UTC]"
+    assert passes.start_utc.iloc[0].isoformat().startswith("2026-01-01T")
+    for column in ("start", "end"):
+        offset_s = (passes[f"{column}_utc"] - grid.start_utc).dt.total_seconds()
+        np.testing.assert_allclose(offset_s, passes[f"{column}_s"], atol=5e-4)
     assert ((passes.max_elevation_s >= passes.start_s) & (passes.max_elevation_s <= passes.end_s)
             ).all()
     assert (passes.clear_fraction == 1.0).all()

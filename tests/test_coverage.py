@@ -206,7 +206,7 @@ def test_coverage_command_writes_csv_maps_and_tracks(tmp_path, capsys):
         cli.main(["coverage", "starcloud-demo", "--hours", "0.5", "--step", "120",
                   "--cell-deg", "5", "--csv", str(out["c.csv"]), "--png", str(out["c.png"]),
                   "--html", str(out["c.html"]), "--track", "SC-DEMO-P00-S00,3",
-                  "--track-png", str(out["t.png"])])
+                  "--track-png", str(out["t.png"]), "--stations", "commercial"])
     assert stop.value.code in (0, None)
     printed = capsys.readouterr().out
     assert "time covered" in printed and "worst cell" in printed
@@ -214,6 +214,22 @@ def test_coverage_command_writes_csv_maps_and_tracks(tmp_path, capsys):
     assert len(frame) == 36 * 72 and frame["covered_fraction"].between(0, 1).all()
     assert all(path.stat().st_size > 1000 for path in out.values())
     assert not list(tmp_path.glob("*.partial"))
+    # The interactive map: three layers, the stations, the --track satellites' tracks, and
+    # the 32 satellites animated over the window (a frame per 2-minute step).
+    from orbitsim.analysis.maps import page_figures
+
+    figure = page_figures(out["c.html"].read_text())["orbitsim-coverage-map"]
+    names = [trace.get("name") for trace in figure["data"]]
+    assert names[:3] == ["time covered", "mean satellites in view", "longest gap"]
+    assert "ground stations (commercial)" in names
+    assert "ground tracks (SC-DEMO-P00-S00, SC-DEMO-P00-S03)" in names
+    assert len(figure["frames"]) == 16 > 1
+
+
+def test_track_without_a_png_needs_the_html(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["coverage", "starcloud-demo", "--hours", "0.5", "--track", "0"])
+    assert stop.value.code == 2 and "--track needs" in capsys.readouterr().err
 
 
 def test_coverage_command_rejects_bad_input_with_exit_2(capsys):

@@ -97,3 +97,20 @@ def test_intervals_never_overlap_and_stay_inside_window():
     for _, group in rows.groupby("sat_index"):
         group = group.sort_values("start_s")
         assert (group.start_s.values[1:] >= group.end_s.values[:-1] - 1e-6).all()
+
+
+def test_datetime_columns_beside_the_seconds():
+    shell = walker_delta(550, 53, planes=1, per_plane=2, phasing=0)
+    grid = time_grid("2026-03-20T00:00:00Z", hours=3, step_s=60)
+    rows = eclipses(shell, grid)
+    assert len(rows)
+    for column in ("start", "end"):
+        assert str(rows[f"{column}_utc"].dtype) == "datetime64[ns, UTC]"
+        offset_s = (rows[f"{column}_utc"] - grid.start_utc).dt.total_seconds()
+        np.testing.assert_allclose(offset_s, rows[f"{column}_s"], atol=5e-4)
+    # No satellite in shadow: an empty frame with the same columns and types.
+    sso = sun_synchronous(650, ltan_hours=6.0, planes=1, per_plane=1,
+                          epoch_utc="2026-06-21T00:00:00Z")
+    empty = eclipses(sso, time_grid("2026-06-21T00:00:00Z", hours=1, step_s=60))
+    assert len(empty) == 0 and list(empty.columns) == list(rows.columns)
+    assert str(empty.start_utc.dtype) == "datetime64[ns, UTC]"

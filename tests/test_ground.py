@@ -201,3 +201,10 @@ def test_network_helpers():
     assert load_ground_network(network) is network
     with pytest.raises(ValueError):
         GroundNetwork("dup", (Station("A", 0, 0, 0), Station("A", 1, 1, 0)))
+
+
+def test_repr_is_one_short_line():
+    from orbitsim.model.ground import load_ground_network
+
+    network = load_ground_network("commercial")
+    assert repr(network) == f"<GroundNetwork commercial: {len(network)} stations>"

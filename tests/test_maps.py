@@ -78,3 +78,84 @@ def test_ground_track_png_breaks_at_the_antimeridian(tmp_path, no_network):
     assert np.isnan(x).sum() >= 2  # broken at each crossing
     path = maps.save_ground_track_png(lon, lat, ["A"], tmp_path / "t.png", "tracks")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def interactive(tmp_path_factory):
+    """The coverage page with every layer: coverage, stations, tracks and the animation."""
+    from orbitsim import propagate
+    from orbitsim.geometry.snapshots import snapshots
+    from orbitsim.model.ground import load_ground_network
+
+    shell = walker_delta(700, 60, planes=4, per_plane=4, phasing=1)
+    grid = time_grid("2026-01-01T00:00:00Z", hours=1, step_s=300)
+    result = coverage(shell, grid, cell_deg=5.0)
+    tracks = propagate(shell.subset([0, 9]), grid)
+    extras = dict(stations=load_ground_network("compute-hubs"), track_lon_deg=tracks.lon_deg,
+                  track_lat_deg=tracks.lat_deg, track_names=list(tracks.constellation.names),
+                  snapshots=snapshots(shell, grid))
+    path = maps.save_coverage_html(result, tmp_path_factory.mktemp("map") / "cov.html",
+                                   **extras)
+    return result, extras, path
+
+
+def test_interactive_map_has_layers_stations_tracks_and_frames(interactive, no_network):
+    result, extras, path = interactive
+    text = path.read_text()
+    figures = maps.page_figures(text)
+    assert list(figures) == ["orbitsim-coverage-map"]
+    figure = figures["orbitsim-coverage-map"]
+    names = [trace.get("name") for trace in figure["data"]]
+    layers = [label for label, _, _ in maps.FIELDS.values()]
+    assert names[:3] == layers  # one heatmap per coverage field, the first one shown
+    assert [trace.get("visible") for trace in figure["data"][:3]] == [True, False, False]
+    buttons = figure["layout"]["updatemenus"][0]["buttons"]
+    assert [b["label"] for b in buttons] == layers
+    assert "ground stations (compute-hubs)" in names
+    assert any(str(name).startswith("ground tracks") for name in names)
+    # The animation: one frame per snapshot instant (> 1), each moving every satellite, with a
+    # slider step per frame.
+    frames = figure["frames"]
+    n_times = len(extras["snapshots"].grid)
+    assert len(frames) == n_times > 1
+    assert len(figure["layout"]["sliders"][0]["steps"]) == len(frames)
+    assert frames[0]["name"] == "2026-01-01T00:00:00.000Z"
+    moving = names.index("satellites")
+    assert all(frame["traces"] == [moving] for frame in frames)
+    x0 = maps_array(frames[0]["data"][0]["x"])
+    x1 = maps_array(frames[1]["data"][0]["x"])
+    assert len(x0) == len(x1) == 16 and not np.allclose(x0, x1)
+    np.testing.assert_allclose(x0, extras["snapshots"].lon_deg[:, 0], atol=0.006)
+    # Offline: no URL in the page's own markup, plotly.js inline, no fetched layer.
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", text, flags=re.S)
+    own = text.replace(max(scripts, key=len), "")
+    assert not re.search(r"https?://", own) and "<script src" not in text
+    assert "topojson" not in own.lower() and "mapbox" not in own.lower()
+    # The same inputs give the same bytes.
+    again = maps.coverage_html(result, **extras)
+    assert again == text
+
+
+def maps_array(value) -> np.ndarray:
+    """A plotly array as written in a page: a list, or ``{"dtype", "bdata"}`` (base64)."""
+    import base64
+
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value, dtype=float)
+
+
+def test_interactive_map_renders_in_headless_chromium_offline(interactive):
+    """Must show: the coverage page renders in headless Chromium with the network off, its
+    animation drawn (a slider tick per frame). Skipped where Chromium is not installed (see
+    benchmarks/render_offline.py)."""
+    from benchmarks.render_offline import chromium, render
+
+    if chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    _, extras, path = interactive
+    drawn = render(path)
+    assert drawn["plotly_graphs"] == 1
+    assert drawn["slider_ticks"] == len(extras["snapshots"].grid) > 1
+    assert drawn["layer_buttons"] >= 3
+    assert drawn["console"] == []

@@ -211,3 +211,13 @@ def test_decayed_satellite_is_nan_with_error_code_not_a_crash():
     assert np.isnan(geo.lat_deg[bad]).all() and np.isnan(geo.illuminated[bad]).all()
     report = geo.errors()
     assert list(report.satellite) == ["LOW"] and report.code.iloc[0] in (1, 6)
+
+
+def test_repr_of_geometry_and_chunks_is_one_short_line():
+    shell = walker_delta(550, 53, 2, 2, 1, name="tiny")
+    grid = time_grid("2026-06-21T00:00:00Z", 2, 60)
+    geometry = propagate(shell, grid)
+    assert repr(geometry) == ("<Geometry tiny: 4 satellites x 121 times, 2026-06-21 00:00 UTC "
+                              "+ 2 h every 60 s>")
+    chunk = next(iter_geometry(shell, grid, chunk_size=3))
+    assert repr(chunk) == "<GeometryChunk satellites 0:3 x 121 times>"

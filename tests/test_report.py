@@ -70,7 +70,20 @@ def test_report_and_every_plot_are_written(written):
     assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
 
 
+def without_scripts(page: str) -> str:
+    """The page less the interactive map's scripts (plotly.js, its configuration and the
+    figure), which must all be inline: no ``src``, and no URL outside plotly.js's source."""
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 3 and all("src" not in attributes for attributes, _ in scripts)
+    library, *others = sorted((body for _, body in scripts), key=len, reverse=True)
+    assert "plotly" in library.lower() and len(library) > 1_000_000
+    assert sum("Plotly.newPlot" in body for body in others) == 1
+    assert not any(re.search(r"https?://", body) for body in others)
+    return re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+
+
 def test_page_has_no_external_reference(page):
+    page = without_scripts(page)
     lowered = page.lower()
     for needle in ("http://", "https://", "@import", "fetch(", "xmlhttprequest", "<script",
                    "<link", "<iframe", "url(", "ftp://"):
@@ -85,7 +98,8 @@ def test_page_has_no_external_reference(page):
 
 def test_embedded_images_are_the_png_files(written, page):
     out, _ = written
-    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"',
+                          without_scripts(page))
     files = {(out / f"plot_{name}.png").read_bytes() for name in PLOTS}
     assert {base64.b64decode(data) for data in embedded} == files
 
@@ -120,8 +134,45 @@ def test_same_run_gives_the_same_bytes(run, written, tmp_path):
 
 
 def test_no_timestamp_in_the_page(page):
-    assert not re.search(r"\b20\d\d-\d\d-\d\d[ T]\d\d:\d\d", page.replace(
+    # (the interactive map's frames are named by the run's own instants)
+    assert not re.search(r"\b20\d\d-\d\d-\d\d[ T]\d\d:\d\d", without_scripts(page).replace(
         "2026-12-21T00:00:00Z", ""))
+
+
+def test_interactive_map_animates_the_nodes_by_activity(run, page):
+    from orbitsim.analysis.activity import STATE_NAMES
+    from orbitsim.analysis.maps import page_figures
+    from orbitsim.analysis.report_map import DIV_ID, snapshot_states
+
+    assert 'id="interactive-map"' in page
+    figure = page_figures(page)[DIV_ID]
+    shots = run.products.snapshots
+    assert len(figure["frames"]) == len(shots.grid) > 1
+    names = [trace.get("name") for trace in figure["data"]]
+    assert [n for n in names if n in STATE_NAMES.values()] == list(STATE_NAMES.values())
+    assert {"time covered", "mean satellites in view", "longest gap"} <= set(names)
+    # Each frame lists every node once, in the trace of its state over the next interval.
+    states = snapshot_states(run)
+    for k in (0, len(figure["frames"]) // 2):
+        listed = {code: set(trace["text"]) for code, trace in
+                  zip(sorted(STATE_NAMES), figure["frames"][k]["data"])}
+        for code, members in listed.items():
+            expected = {shots.names[i] for i in np.flatnonzero(states[:, k] == code)}
+            assert members == expected, (k, code)
+    assert states.max() > 0  # the nodes of this run do work
+
+
+def test_report_renders_in_headless_chromium_offline(written):
+    """Must show: the report renders in headless Chromium with the network off (skipped where
+    Chromium is not installed; see benchmarks/render_offline.py)."""
+    from benchmarks.render_offline import chromium, render
+
+    if chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    out, _ = written
+    drawn = render(out / "report.html")
+    assert drawn["plotly_graphs"] == 1 and drawn["slider_ticks"] > 1
+    assert drawn["images"] == len(PLOTS) and drawn["console"] == []
 
 
 def test_node_busy_fraction_matches_the_simulation_accounts(run):

@@ -3,6 +3,7 @@ bad --param input; the policy-benchmark statistics."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -124,6 +125,17 @@ def test_cli_sweep_writes_dataset_figures_and_html(tmp_path, capsys):
     html = (out / "summary.html").read_text()
     assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
     assert "2 run, 0 already done" in capsys.readouterr().out
+    # Resumed with --json: one JSON object on stdout, nothing else.
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "starcloud-demo", "--param", "launch_price_usd_per_kg=100,1000",
+              "--hours", "0.25", "--out", str(out), "--json"])
+    assert exit_info.value.code == 0
+    printed = capsys.readouterr().out
+    assert printed.count("\n") == 1
+    summary = json.loads(printed)
+    assert (summary["points"], summary["run"], summary["already_done"]) == (2, 0, 2)
+    assert summary["parameters"] == {"launch_price_usd_per_kg": [100.0, 1000.0]}
+    assert str(out / "sweep.parquet") in summary["written"]
 
 
 @pytest.mark.parametrize("param, message", [

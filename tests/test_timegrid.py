@@ -177,3 +177,20 @@ def test_a_window_across_a_leap_second_is_refused_with_the_reason():
     with pytest.raises(InputError, match="is a leap second"):
         time_grid("2016-12-31T23:59:60Z", 0.1, 60.0)
     assert len(time_grid("2017-01-01T00:00:00Z", 0.1, 60.0)) == 7  # just after: fine
+
+
+def test_repr_datetimes_and_iso_utc():
+    import pandas as pd
+
+    from orbitsim.model.timegrid import iso_utc
+
+    grid = time_grid("2026-06-21T00:00:00Z", hours=24, step_s=60)
+    assert repr(grid) == "<TimeGrid 2026-06-21 00:00:00 UTC + 24 h: 1,441 times every 60 s>"
+    when = grid.datetimes([0.0, 1.2344, np.nan, 86400.0])
+    assert str(when.dtype) == "datetime64[ns, UTC]"
+    assert when[0] == pd.Timestamp("2026-06-21T00:00:00Z") and pd.isna(when[2])
+    assert when[3] == pd.Timestamp("2026-06-22T00:00:00Z")
+    # The CSV form: what iso() gave, NaT as an empty field.
+    assert list(iso_utc(when)) == ["2026-06-21T00:00:00.000Z", "2026-06-21T00:00:01.234Z", "",
+                                   "2026-06-22T00:00:00.000Z"]
+    assert list(iso_utc(when[[0, 1, 3]])) == list(grid.iso([0.0, 1.2344, 86400.0]))

@@ -1,15 +1,17 @@
 """The report of a run: one self-contained ``report.html`` and a PNG copy of each plot.
 
-The page loads nothing from anywhere: its style is inline and every plot is embedded as a PNG
-``data:`` URI (the same bytes as the ``plot_*.png`` file beside it), so it opens offline and
-never touches the network. The same run gives the same bytes (no timestamps, PNG without
+The page loads nothing from anywhere: its style is inline, every plot is embedded as a PNG
+``data:`` URI (the same bytes as the ``plot_*.png`` file beside it) and the interactive map
+(:mod:`orbitsim.analysis.report_map`) embeds plotly.js, so it opens offline and never touches
+the network. The same run gives the same bytes (no timestamps, PNG without
 software or date metadata).
 
-Sections: verdict and key figures, ground tracks and coverage, one node's battery /
-temperature / utilisation, contact Gantt, job latency, throughput (per policy when several ran,
-else per job kind), the economics (cost breakdown at equal utilisation, the Monte Carlo's
-distribution and tornado, the timeline of launch trajectories, the value side per workload
-class, the published comparisons' waterfalls, and every input with its range and source).
+Sections: verdict and key figures, ground tracks and coverage, the interactive map, one node's
+battery / temperature / utilisation, contact Gantt, job latency, throughput (per policy when
+several ran, else per job kind), the economics (cost breakdown at equal utilisation, the Monte
+Carlo's distribution and tornado, the timeline of launch trajectories, the value side per
+workload class, the published comparisons' waterfalls, and every input with its range and
+source).
 
 The report only renders: tracks, coverage and node histories come from the run's products
 (:mod:`orbitsim.sim.products`), the economics from its verdict
@@ -630,6 +632,10 @@ def render_html(run, plot_list: Sequence[Plot], *, verdict: Verdict | None,
     for name in ("map", "node", "contacts", "latency"):
         if name in by_name:
             parts.append(_figure_html(by_name[name]))
+        if name == "map":  # the interactive map, after the static one
+            from orbitsim.analysis.report_map import interactive_map_section
+
+            parts.append(interactive_map_section(run))
     if "throughput" in by_name:
         block = _figure_html(by_name["throughput"])
         parts.append(block.replace("</figure></section>",

@@ -42,6 +42,8 @@ def list_builtins(
     what: Annotated[str | None, typer.Argument(
         help="Only one group: constellations, ground, hardware, workloads, scenarios, policies."
     )] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print {group: {name: description}} as one JSON object.")] = False,
 ) -> None:
     """List what is built in, with a one-line description of each.
 
@@ -53,6 +55,7 @@ def list_builtins(
     if what is not None and what not in groups:
         raise InputError(f"unknown group {what!r}; expected one of {', '.join(groups)}")
     console = Console(highlight=False)
+    listing: dict[str, dict[str, str]] = {}
     for group in groups:
         if what is not None and group != what:
             continue
@@ -62,9 +65,16 @@ def list_builtins(
         else:
             kind = _KINDS[group]
             rows = [(name, _description(kind, name)) for name in resources.builtin_names(kind)]
+        if as_json:
+            listing[group] = dict(rows)
+            continue
         if not rows:
             continue
         for name, description in rows:
             table.add_row(f"[bold]{escape(name)}[/]", escape(description))
         console.print(table)
         console.print()
+    if as_json:
+        from orbitsim.commands.options import print_json
+
+        print_json(listing)

@@ -17,6 +17,7 @@ from rich.table import Table
 from orbitsim.commands.options import (
     DEFAULT_MAX_EPOCH_AGE_DAYS,
     DEFAULT_START,
+    AsJson,
     Hours,
     MaxEpochAge,
     Start,
@@ -24,7 +25,9 @@ from orbitsim.commands.options import (
     Workers,
     check_suffix,
     orbit_warnings,
+    print_json,
     sampling_step,
+    show_progress,
 )
 from orbitsim.errors import InputError
 from orbitsim.geometry.contacts import COLUMNS, iter_contact_windows
@@ -58,6 +61,7 @@ def contacts(
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the cloud process of optical stations.")] = 0,
     max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
+    as_json: AsJson = False,
 ) -> None:
     """Contact windows of every satellite over every station, to CSV.
 
@@ -82,7 +86,7 @@ def contacts(
     with Progress(TextColumn("[bold]contacts"), BarColumn(),
                   TextColumn("{task.completed:,}/{task.total:,} satellites"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+                  disable=not show_progress(console, as_json)) as bar:
         task = bar.add_task("contacts", total=len(sats))
         for frame in iter_contact_windows(sats, network, grid, min_elevation_deg=min_elevation,
                                           workers=workers, seed=seed, chunk_size=chunk,
@@ -95,7 +99,24 @@ def contacts(
     passes = passes.sort_values(["start_s", "sat_index", "station_index"], kind="stable")
     write_csv_atomic(out, passes[list(CSV_COLUMNS)])
     elapsed = time.perf_counter() - began
-    orbit_warnings(sats, grid, failures, max_epoch_age_days)
+    errors, _ = orbit_warnings(sats, grid, failures, max_epoch_age_days)
+    if as_json:
+        total_bytes = float(passes["bytes_capacity"].sum())
+        print_json({
+            "constellation": sats.name, "ground_network": network.name,
+            "satellites": len(sats), "stations": len(network),
+            "start_utc": grid.iso(0.0).item(), "hours": hours, "step_s": grid.step_s,
+            "min_elevation_deg": min_elevation, "passes": len(passes),
+            "satellites_with_contact": int(passes["sat_index"].nunique()),
+            "mean_pass_duration_s": float(passes["duration_s"].mean()) if len(passes) else None,
+            "mean_max_elevation_deg": (float(passes["max_elevation_deg"].mean()) if len(passes)
+                                       else None),
+            "capacity_bytes": total_bytes,
+            "capacity_bytes_per_satellite_day": total_bytes / len(sats)
+            / (grid.duration_s / 86400.0),
+            "satellites_failed": len(errors),
+            "wall_time_s": round(elapsed, 3), "written": [str(out)]})
+        return
 
     mask = (f"{min_elevation:g}° (all stations)" if min_elevation is not None
             else "each station's own")

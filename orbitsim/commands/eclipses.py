@@ -16,6 +16,7 @@ from rich.table import Table
 from orbitsim.commands.options import (
     DEFAULT_MAX_EPOCH_AGE_DAYS,
     DEFAULT_START,
+    AsJson,
     Hours,
     MaxEpochAge,
     Start,
@@ -23,11 +24,13 @@ from orbitsim.commands.options import (
     Workers,
     check_suffix,
     orbit_warnings,
+    print_json,
     sampling_step,
+    show_progress,
 )
 from orbitsim.geometry.eclipses import COLUMNS, iter_eclipses
 from orbitsim.geometry.propagate import default_chunk_size
-from orbitsim.io import atomic_path
+from orbitsim.io import atomic_path, csv_frame
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.timegrid import time_grid
 
@@ -43,6 +46,7 @@ def eclipses(
     chunk_size: Annotated[int, typer.Option(
         "--chunk-size", min=0, help="Satellites per chunk (memory bound); 0 = automatic.")] = 0,
     max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
+    as_json: AsJson = False,
 ) -> None:
     """Umbra and penumbra intervals of each satellite, to CSV.
 
@@ -66,11 +70,12 @@ def eclipses(
         handle.write(",".join(COLUMNS[:6]) + "\n")
         with Progress(TextColumn("[bold]eclipses"), BarColumn(), TextColumn("{task.completed:,}/"
                       "{task.total:,} satellites"), TimeElapsedColumn(), TimeRemainingColumn(),
-                      console=console, transient=True, disable=not console.is_terminal) as bar:
+                      console=console, transient=True,
+                      disable=not show_progress(console, as_json)) as bar:
             task = bar.add_task("eclipses", total=len(sats))
             for frame, shadow, samples in iter_eclipses(sats, grid, workers=workers,
                                                         chunk_size=chunk, failures=failures):
-                frame[COLUMNS[:6]].to_csv(handle, header=False, index=False)
+                csv_frame(frame[COLUMNS[:6]]).to_csv(handle, header=False, index=False)
                 rows += len(frame)
                 total_shadow += shadow
                 total_samples += samples
@@ -83,6 +88,16 @@ def eclipses(
               else float(np.mean(sats.subset(slice(0, None, max(1, len(sats) // 10_000)))
                                  .mean_period_min())))
     sat_seconds = len(sats) * grid.duration_s
+    if as_json:
+        print_json({
+            "constellation": sats.name, "satellites": len(sats),
+            "start_utc": grid.iso(0.0).item(), "hours": hours, "step_s": grid.step_s,
+            "mean_period_min": period, "umbra_fraction": umbra_s / sat_seconds,
+            "penumbra_fraction": penumbra_s / sat_seconds,
+            "eclipse_fraction": total_shadow / max(total_samples, 1), "intervals": rows,
+            "satellites_failed": len(errors),
+            "wall_time_s": round(elapsed, 3), "written": [str(out)]})
+        return
     noun = "satellite" if len(sats) == 1 else "satellites"
     title = (f"{sats.name}: {len(sats):,} {noun}, {grid.start_utc:%Y-%m-%d %H:%M} UTC "
              f"+ {hours:g} h")

@@ -27,6 +27,24 @@ AutoWorkers = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Processes preparing the geometry (default: every core for "
     "constellations of 10,000 satellites or more, else 1).")]
 DEFAULT_START = "2026-06-21T00:00:00Z"
+#: ``--json`` of every command that prints a summary.
+AsJson = Annotated[bool, typer.Option(
+    "--json", help="Print the summary as one JSON object on stdout instead of the table "
+    "(nothing else on stdout; warnings go to stderr).")]
+
+
+def print_json(summary: dict) -> None:
+    """``summary`` as one line of JSON on stdout (NaN and infinities as null)."""
+    import json
+
+    from orbitsim.results import _jsonable
+
+    typer.echo(json.dumps(_jsonable(summary)))
+
+
+def show_progress(console, as_json: bool) -> bool:
+    """Whether a command draws its progress bars: on a terminal, never with ``--json``."""
+    return console.is_terminal and not as_json
 MaxEpochAge = Annotated[float, typer.Option(
     "--max-epoch-age-days", callback=positive, help="Warn when the window's start or end is "
     "more than this many days from a satellite's element epoch (TLE, OMM).")]

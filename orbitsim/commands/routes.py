@@ -12,6 +12,7 @@ import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from orbitsim.commands.options import DEFAULT_START, Hours, Start, Step, Workers, positive
@@ -87,10 +88,18 @@ def routes(
     grid = time_grid(start, hours, step)
     ends = [ground_point(spec, stations, min_elevation_deg=min_elevation, field=field)
             for spec, field in ((source, "--from"), (destination, "--to"))]
-    series = route_series(sats, ends[0], ends[1], grid, seam_links=seam_links,
-                          cross_plane_max_lat_deg=cross_plane_max_lat,
-                          inter_group_range_km=inter_shell_range, max_range_km=isl_max_range,
-                          workers=workers)
+    console = Console(highlight=False)
+    with Progress(TextColumn("[bold]{task.description:<7}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=as_json or not console.is_terminal) as bar:
+        tasks = {"mesh": bar.add_task("mesh", total=1.0),
+                 "routes": bar.add_task("routes", total=1.0)}
+        series = route_series(sats, ends[0], ends[1], grid, seam_links=seam_links,
+                              cross_plane_max_lat_deg=cross_plane_max_lat,
+                              inter_group_range_km=inter_shell_range,
+                              max_range_km=isl_max_range, workers=workers,
+                              progress=lambda stage, f: bar.update(tasks[stage], completed=f))
     table = series.table
     bound_ms = straight_line_rtt_ms(series.source, series.destination)
     title = (f"{sats.name}: {series.source.name} → {series.destination.name}, "
@@ -143,7 +152,6 @@ def routes(
     if as_json:
         typer.echo(json.dumps(summary))
         return
-    console = Console(highlight=False)
     out_table = Table(title=escape(title), show_header=False)
     out_table.add_row("satellites / laser links",
                       f"{len(sats):,} / {mesh.n_links:,} ({summary['laser_links_up_mean']:,.0f} "

@@ -18,6 +18,7 @@ from orbitsim.commands.options import (
     AutoWorkers,
     MaxEpochAge,
     positive,
+    show_progress,
     warn,
 )
 
@@ -42,6 +43,9 @@ def run(
         "file.py:Class).")] = None,
     workers: AutoWorkers = None,
     max_epoch_age_days: MaxEpochAge = DEFAULT_MAX_EPOCH_AGE_DAYS,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the summary (the object of summary.json) as one line of JSON on "
+        "stdout instead of the table; nothing else on stdout.")] = False,
 ) -> None:
     """Simulate a scenario and write its results into --out.
 
@@ -61,7 +65,7 @@ def run(
     with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+                  disable=not show_progress(console, as_json)) as bar:
         tasks = {"geometry": bar.add_task("geometry", total=1.0),
                  "simulation": bar.add_task("simulation", total=1.0)}
 
@@ -77,6 +81,11 @@ def run(
     warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
     files = write_outputs(result, out)
     summary = result.summary
+    if as_json:  # the object of summary.json, on one line
+        from orbitsim.results import summary_json
+
+        typer.echo(json.dumps(json.loads(summary_json(summary))))
+        return
     s = result.scenario
     table = Table(title=escape(f"{s.name}: {s.constellation} / {s.ground_network} / {s.workload}"
                                f" / {s.policy}, {s.hours:g} h, seed {s.seed}"), show_header=False)

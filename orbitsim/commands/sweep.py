@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from orbitsim.commands.options import positive
+from orbitsim.commands.options import AsJson, positive, print_json, show_progress
 
 
 def sweep(
@@ -50,6 +50,7 @@ def sweep(
         "--worker-timeout", callback=positive, help="With --scheduler: give up (exit 2, "
         "finished points kept) when no Dask worker has been connected for this many "
         "seconds.")] = 120.0,
+    as_json: AsJson = False,
 ) -> None:
     """Run every point of a parameter grid, each a full run, into one Parquet dataset.
 
@@ -70,7 +71,8 @@ def sweep(
     began = time.perf_counter()
     with Progress(TextColumn("[bold]points"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
+                  console=console, transient=True,
+                  disable=not show_progress(console, as_json)) as bar:
         task = bar.add_task("points", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -82,6 +84,15 @@ def sweep(
     files = result.files + write_figures(result, params, metric,
                                          title=f"Sweep of {base.name}")
     axes = ", ".join(f"{p.name} ({len(p.values)})" for p in params)
+    if as_json:
+        print_json({
+            "scenario": base.name, "hours": hours,
+            "parameters": {p.name: list(p.values) for p in params},
+            "points": len(result.ids), "run": len(result.computed),
+            "already_done": len(result.skipped), "metric": metric, "out": str(out),
+            "written": [str(Path(out) / "points")] + [str(f) for f in files],
+            "wall_time_s": round(time.perf_counter() - began, 3)})
+        return
     console.print(f"{len(result.ids)} points over {escape(axes)}: {len(result.computed)} run, "
                   f"{len(result.skipped)} already done, "
                   f"{time.perf_counter() - began:.1f} s")

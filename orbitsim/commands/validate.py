@@ -105,6 +105,9 @@ def check_scenario_inputs(scenario, path: Path) -> float:
         scenario.time_grid()
     except InputError as error:
         raise located(error) from None
+    from orbitsim.model.node_sample import apply_sample
+
+    constellation, workload, _ = apply_sample(scenario, constellation, workload, path)
     check_injections(scenario, len(constellation), network.names, path)
     check_fleet_and_governance(scenario, constellation, workload, network, path, hardware)
     return check_job_volume(workload, scenario.hours * 3600.0, path)
@@ -192,6 +195,9 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Scenario, constellation, ground network, "
                                          "hardware, workload, economics, TLE/3LE or OMM "
                                          "file.")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print {valid, kind, file, summary} as one JSON object (an invalid "
+        "file: the error on stderr, exit 2).")] = False,
 ) -> None:
     """Check a file: exit 0 if valid, else print what is wrong (file, line, field) and exit 2.
 
@@ -201,6 +207,11 @@ def validate(
     Example: orbitsim validate constellations/starlink-shell1.toml
     """
     kind, summary = check_file(file)
+    if as_json:
+        from orbitsim.commands.options import print_json
+
+        print_json({"valid": True, "kind": kind, "file": str(file), "summary": summary})
+        return
     # One line whatever the terminal's width (soft wrap: never broken at 80 columns).
     Console(highlight=False, soft_wrap=True).print(
         f"[green]valid[/] {kind}: {escape(f'{file} ({summary})')}")

@@ -134,11 +134,12 @@ def contact_windows(
     ``min_elevation_deg`` overrides every station's mask. ``seed`` drives the cloud process of
     optical stations. ``prune=False`` runs the exact test on every sample (same result, slower).
 
-    Returns one row per pass, sorted by start time, with :data:`COLUMNS`: times as ISO 8601
-    UTC strings (``start_utc``, ``end_utc``) and as seconds since the grid start (``start_s``,
-    ``end_s``, ``max_elevation_s``), ``duration_s``, ``max_elevation_deg``, ``min_range_km``
-    (range at culmination), ``bytes_capacity`` (bytes the station's rate model can move in the
-    pass, times clear sky), ``clear_fraction`` and the clipping flags.
+    Returns one row per pass, sorted by start time, with :data:`COLUMNS`: times as UTC
+    datetimes (``start_utc``, ``end_utc``: ``datetime64[ns, UTC]``, to the millisecond) and as
+    seconds since the grid start (``start_s``, ``end_s``, ``max_elevation_s``),
+    ``duration_s``, ``max_elevation_deg``, ``min_range_km`` (range at culmination),
+    ``bytes_capacity`` (bytes the station's rate model can move in the pass, times clear sky),
+    ``clear_fraction`` and the clipping flags.
 
     >>> from orbitsim import walker_delta, time_grid
     >>> shell = walker_delta(550, 53, planes=2, per_plane=2)
@@ -764,8 +765,8 @@ def _frame(data: dict[str, np.ndarray], constellation: Constellation, table: Sta
         "sat_index": data["sat_index"],
         "station": station_names[data["station_index"]],
         "station_index": data["station_index"],
-        "start_utc": grid.iso(data["start_s"]),
-        "end_utc": grid.iso(data["end_s"]),
+        "start_utc": grid.datetimes(data["start_s"]),
+        "end_utc": grid.datetimes(data["end_s"]),
         "start_s": data["start_s"],
         "end_s": data["end_s"],
         "max_elevation_deg": data["max_elevation_deg"],
@@ -780,7 +781,9 @@ def _frame(data: dict[str, np.ndarray], constellation: Constellation, table: Sta
 
 
 def _dtype(column: str):
-    if column in ("satellite", "station", "start_utc", "end_utc"):
+    if column in ("start_utc", "end_utc"):
+        return "datetime64[ns, UTC]"
+    if column in ("satellite", "station"):
         return object
     if column in ("sat_index", "station_index"):
         return np.int64

@@ -11,7 +11,7 @@ at a cost that grows with satellite-times × rows, not satellite-times × cells.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +58,12 @@ class CoverageResult:
     cell_deg: float
     start_utc: str
     hours: float
+
+    def __repr__(self) -> str:
+        return (f"<CoverageResult {self.constellation}: {self.covered_fraction.size:,} cells of "
+                f"{self.cell_deg:g} deg above {self.min_elevation_deg:g} deg, {self.start_utc} + "
+                f"{self.hours:g} h, {100 * self.global_covered_fraction():.1f} % of the time "
+                f"covered (area-weighted)>")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cell (south to north, then west to east): ``lat_deg, lon_deg,
@@ -140,10 +146,21 @@ def visible_counts(chunks: Iterable, grid: TimeGrid, min_elevation_deg: float,
     return cube[:, :n_lon, :].reshape(n_lat * n_lon, n_times)
 
 
+def _reporting(chunks: Iterable, total: int, progress: Callable[[int, int], None]):
+    """``chunks`` passed through, ``progress(satellites done, total)`` after each one."""
+    progress(0, total)
+    for chunk in chunks:
+        yield chunk
+        progress(int(chunk.stop), total)
+
+
 def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg: float = 25.0,
              cell_deg: float = 2.0, workers: int = 1,
-             chunk_size: int | None = None, failures: list | None = None) -> CoverageResult:
+             chunk_size: int | None = None, failures: list | None = None,
+             progress: Callable[[int, int], None] | None = None) -> CoverageResult:
     """Coverage of ``constellation`` over ``grid`` on a ``cell_deg`` lat/lon grid.
+
+    ``progress(done, total)`` is called with the satellites handled so far after each chunk.
 
     >>> from orbitsim import walker_delta, time_grid
     >>> result = coverage(walker_delta(550, 53, 6, 6), time_grid("2026-01-01T00:00Z", 2, 120))
@@ -155,6 +172,8 @@ def coverage(constellation: Constellation, grid: TimeGrid, *, min_elevation_deg:
     lat_c, lon_c = cell_centres(cell_deg)
     chunks = iter_geometry(constellation, grid, chunk_size=chunk_size, workers=workers,
                            failures=failures)
+    if progress is not None:
+        chunks = _reporting(chunks, len(constellation), progress)
     counts = visible_counts(chunks, grid, min_elevation_deg, cell_deg)
     shape = (len(lat_c), len(lon_c))
     covered = counts > 0

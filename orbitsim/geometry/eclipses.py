@@ -234,8 +234,8 @@ def eclipse_intervals_of_chunk(chunk: GeometryChunk, grid: TimeGrid,
             # Names are filled in by the caller that holds them (workers get indices only).
             "satellite": ([names[i] for i in index.tolist()] if names is not None
                           else index.astype(str)),
-            "start_utc": grid.iso(start_s),
-            "end_utc": grid.iso(end_s),
+            "start_utc": grid.datetimes(start_s),
+            "end_utc": grid.datetimes(end_s),
             "kind": np.where(kind == UMBRA, "umbra", "penumbra"),
             "duration_s": np.round(end_s - start_s, 3),
             "sat_index": index.astype(np.int64),
@@ -271,8 +271,10 @@ def eclipses(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
              chunk_size: int | None = None) -> pd.DataFrame:
     """Every umbra and penumbra interval of every satellite inside the grid's window.
 
-    Columns ``satellite, start_utc, end_utc, kind, duration_s, sat_index, start_s, end_s``;
-    intervals in progress at the window's edges are clipped to it.
+    Columns ``satellite, start_utc, end_utc, kind, duration_s, sat_index, start_s, end_s``:
+    ``start_utc``/``end_utc`` are UTC datetimes (``datetime64[ns, UTC]``, to the millisecond),
+    ``start_s``/``end_s`` the same instants in seconds from the grid's start; intervals in
+    progress at the window's edges are clipped to it.
 
     >>> from orbitsim import walker_delta, time_grid
     >>> rows = eclipses(walker_delta(550, 53, 1, 1, 0), time_grid("2026-03-20T00:00Z", 3, 60))
@@ -282,5 +284,14 @@ def eclipses(constellation: Constellation, grid: TimeGrid, *, workers: int = 1,
     frames = [frame for frame, _, _ in iter_eclipses(constellation, grid, workers=workers,
                                                      chunk_size=chunk_size)]
     if not frames:
-        return pd.DataFrame(columns=COLUMNS)
+        return eclipse_intervals_of_chunk(_no_chunk(grid), grid)
     return pd.concat(frames, ignore_index=True)
+
+
+def _no_chunk(grid: TimeGrid) -> GeometryChunk:
+    """A chunk of no satellite (for the empty frame with the right column types)."""
+    n_times = len(grid)
+    return GeometryChunk(0, 0, np.zeros((0, n_times, 3)), np.zeros((0, n_times)),
+                         np.zeros((0, n_times)), np.zeros((0, n_times)),
+                         np.zeros((0, n_times)), np.zeros((0, n_times), np.int8),
+                         v_ecef_km_s=np.zeros((0, n_times, 3)))

@@ -378,6 +378,10 @@ class Mesh:
     def n_times(self) -> int:
         return len(self.seconds)
 
+    def __repr__(self) -> str:
+        return (f"<Mesh {self.n_sats:,} satellites x {self.n_times:,} steps: "
+                f"{len(self.links):,} links, {len(self.link):,} link-steps up>")
+
     @property
     def n_links(self) -> int:
         return len(self.links)

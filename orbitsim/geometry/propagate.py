@@ -108,6 +108,10 @@ class GeometryChunk:
     def n_sats(self) -> int:
         return self.stop - self.start
 
+    def __repr__(self) -> str:
+        return (f"<GeometryChunk satellites {self.start:,}:{self.stop:,} x "
+                f"{self.lat_deg.shape[1]:,} times>")
+
 
 @dataclass(eq=False)
 class Geometry:
@@ -134,6 +138,16 @@ class Geometry:
     @property
     def seconds(self) -> np.ndarray:
         return self.grid.seconds
+
+    def __repr__(self) -> str:
+        """``<Geometry starcloud-demo: 32 satellites x 121 times, 2026-06-21 00:00 UTC + 2 h
+        every 60 s>`` (and the satellites with sgp4 errors, if any)."""
+        n, grid = len(self.constellation), self.grid
+        failed = int(np.count_nonzero(np.any(self.error != 0, axis=1)))
+        return (f"<Geometry {self.constellation.name}: {n:,} satellite{'' if n == 1 else 's'} "
+                f"x {len(grid):,} times, {grid.start_utc:%Y-%m-%d %H:%M} UTC + "
+                f"{grid.duration_s / 3600.0:g} h every {grid.step_s:g} s"
+                + (f", {failed:,} with sgp4 errors>" if failed else ">"))
 
     def errors(self) -> pd.DataFrame:
         """One row per satellite with an sgp4 error: its first failing time and the reason."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -335,6 +335,11 @@ class RouteSeries:
     mesh: Mesh
     router: Router
 
+    def __repr__(self) -> str:
+        exists = int(self.table["path_exists"].sum()) if "path_exists" in self.table else 0
+        return (f"<RouteSeries {self.source.name} -> {self.destination.name}: "
+                f"{len(self.table):,} steps, {exists:,} with a path>")
+
 
 def routes(
     constellation: str | Constellation,
@@ -389,8 +394,12 @@ def route_series(
     max_range_km: float | None = None,
     hop_delay_s: float = 0.0,
     workers: int = 1,
+    progress: Callable[[str, float], None] | None = None,
 ) -> RouteSeries:
-    """:func:`routes` with the resolved endpoints, the mesh and the router kept."""
+    """:func:`routes` with the resolved endpoints, the mesh and the router kept.
+
+    ``progress(stage, fraction)`` follows the work: stage ``"mesh"`` (propagation, mesh and
+    ground links), then ``"routes"`` (the shortest path of each step)."""
     from orbitsim.geometry.isl import mesh_topology
     from orbitsim.model.catalogue import load_constellation
 
@@ -403,6 +412,8 @@ def route_series(
     if a.name == b.name:
         b = replace(b, name=f"{b.name} (destination)")
     endpoints = GroundNetwork("endpoints", (a, b))
+    report = progress or (lambda stage, fraction: None)
+    report("mesh", 0.0)
     geometry = propagate(sats, grid, workers=workers)
     try:
         topology = mesh_topology(sats, geometry.r_ecef_km, seam_links=seam_links)
@@ -417,12 +428,17 @@ def route_series(
     one_way = np.full(len(grid), np.nan)
     hops = np.zeros(len(grid), dtype=np.int64)
     paths = [""] * len(grid)
+    report("mesh", 1.0)
+    every = max(1, len(grid) // 200)
     for t in range(len(grid)):
+        if t % every == 0:
+            report("routes", t / len(grid))
         nodes = router.path(t, start, end)
         if nodes:
             one_way[t] = router.delay_s(t, start, end)[0, 0]
             hops[t] = len(nodes) - 1
             paths[t] = PATH_SEPARATOR.join(names[nodes[1:-1]])
+    report("routes", 1.0)
     exists = np.isfinite(one_way)
     table = pd.DataFrame({
         "time_utc": grid.iso(grid.seconds),

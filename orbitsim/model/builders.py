@@ -75,7 +75,7 @@ def _walker(kind: str, altitude_km: float, inclination_deg: float, planes: int, 
     names = [f"{prefix}-P{p:02d}-S{s:02d}" for p, s in zip(plane.tolist(), slot.tolist())]
     label = name or f"walker-{kind}-{altitude_km:g}km-{inclination_deg:g}deg"
     shell = Shell(label, total, float(altitude_km), float(inclination_deg),
-                  kind=f"walker-{kind} {total}/{planes}/{phasing}")
+                  kind=f"walker-{kind} {total}/{planes}/{phasing}", per_plane=per_plane)
     description = (f"Walker {kind} {inclination_deg:g}°: {total}/{planes}/{phasing} "
                    f"at {altitude_km:g} km")
     return Constellation(name=label, parts=(elements,), names=names,
@@ -155,7 +155,7 @@ def sun_synchronous(altitude_km: float, ltan_hours: float = 18.0, planes: int = 
     label = name or f"sso-{altitude_km:g}km-ltan{ltan_hours:g}h"
     names = [f"{prefix}-P{p:02d}-S{s:02d}" for p, s in zip(plane.tolist(), slot.tolist())]
     shell = Shell(label, total, float(altitude_km), inclination,
-                  kind=f"sun-synchronous LTAN {ltan_hours:g} h")
+                  kind=f"sun-synchronous LTAN {ltan_hours:g} h", per_plane=per_plane)
     return Constellation(name=label, parts=(elements,), names=names,
                          ids=elements_ids(first_id, total), hardware=hardware, shells=(shell,),
                          description=f"sun-synchronous {altitude_km:g} km, LTAN {ltan_hours:g} h")

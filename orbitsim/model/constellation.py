@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ class Shell:
     altitude_km: float | None = None
     inclination_deg: float | None = None
     kind: str = ""
+    per_plane: int | None = None  # satellites a plane, consecutive in the satellite order
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +73,13 @@ class Constellation:
     def __len__(self) -> int:
         return int(self._offsets[-1])
 
+    def __repr__(self) -> str:
+        """``<Constellation starlink-shell1: 1,584 satellites, 1 shell>`` (no arrays)."""
+        n = len(self)
+        text = f"<Constellation {self.name}: {n:,} satellite{'' if n == 1 else 's'}"
+        if self.shells:
+            text += f", {len(self.shells):,} shell{'' if len(self.shells) == 1 else 's'}"
+        return text + ">"
     def _part_measured(self) -> list[bool]:
         if len(self.measured_parts) == len(self.parts):
             return [bool(m) for m in self.measured_parts]
@@ -145,6 +154,13 @@ class Constellation:
         measured = [m for part, m, lo, hi in zip(self.parts, self._part_measured(),
                                                  self._offsets[:-1], self._offsets[1:])
                     if ((index >= lo) & (index < hi)).any()]
+        shells: tuple[Shell, ...] = ()
+        if self.shells and sum(s.count for s in self.shells) == len(self):
+            # shells hold consecutive satellites: count the kept ones of each
+            bounds = np.concatenate([[0], np.cumsum([s.count for s in self.shells])])
+            kept = np.diff(np.searchsorted(index, bounds))
+            shells = tuple(dataclasses.replace(s, count=int(k))
+                           for s, k in zip(self.shells, kept) if k > 0)
         return Constellation(
             name=name or self.name,
             measured_parts=tuple(measured),
@@ -152,6 +168,7 @@ class Constellation:
             names=[self.names[i] for i in index.tolist()],
             ids=self.ids[index],
             hardware=self.hardware,
+            shells=shells,
             source=self.source,
             description=self.description,
         )

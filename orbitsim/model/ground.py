@@ -182,6 +182,11 @@ class GroundNetwork:
     def __len__(self) -> int:
         return len(self.stations)
 
+    def __repr__(self) -> str:
+        """``<GroundNetwork commercial: 36 stations>``."""
+        n = len(self.stations)
+        return f"<GroundNetwork {self.name}: {n:,} station{'' if n == 1 else 's'}>"
+
     def __iter__(self):
         return iter(self.stations)
 

@@ -93,6 +93,19 @@ class IslCut(_Window):
     node: int = Field(ge=0)
 
 
+class SampleSpec(BaseModel):
+    """Run a seeded sample of the constellation at its full load (see
+    :mod:`orbitsim.sim.sample`): ``fraction`` of the nodes, in units of ``unit_size``
+    consecutive satellites of a shell (0: a plane where the shell says how many satellites a
+    plane holds, else 1), drawn with ``seed`` (default: the scenario's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fraction: float = Field(gt=0, le=1)
+    unit_size: int = Field(default=0, ge=0)
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
+
+
 class Scenario(BaseModel):
     """A validated, frozen scenario. Paths inside are resolved relative to the file."""
 
@@ -118,6 +131,7 @@ class Scenario(BaseModel):
     fail_nodes: tuple[NodeFailure, ...] = ()  # injected permanent node failures
     station_outages: tuple[StationOutage, ...] = ()  # injected station outages
     isl_cuts: tuple[IslCut, ...] = ()  # injected inter-satellite link cuts
+    sample: SampleSpec | None = None  # run a seeded sample of the nodes at full load
     # a mixed fleet: sets of nodes with their own hardware (orbitsim.model.fleet)
     hardware_groups: tuple[HardwareGroup, ...] = ()
     # export licences, monitoring, geofences, suspensions (orbitsim.model.governance)

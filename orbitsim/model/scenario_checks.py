@@ -110,6 +110,11 @@ def check_fleet_and_governance(scenario, constellation, workload, network, sourc
     from orbitsim.model.governance import check_licences, check_suspension_nodes
     from orbitsim.model.scenario import node_fleet
 
+    if getattr(scenario, "sample", None) is not None and (
+            scenario.hardware_groups or any(x.nodes for x in scenario.governance.suspensions)):
+        raise InputError("hardware_groups and suspensions naming nodes name nodes of the whole "
+                         "constellation: they cannot be combined with a sample", source=source,
+                         field="sample")
     fleet = None
     if scenario.hardware_groups:
         fleet = node_fleet(scenario, constellation, default_hardware, source=source)

@@ -73,6 +73,11 @@ class TimeGrid:
     def __len__(self) -> int:
         return len(self.seconds)
 
+    def __repr__(self) -> str:
+        """``<TimeGrid 2026-06-21 00:00:00 UTC + 24 h: 1,441 times every 60 s>``."""
+        return (f"<TimeGrid {self.start_utc:%Y-%m-%d %H:%M:%S} UTC + "
+                f"{self.duration_s / 3600.0:g} h: {len(self):,} times every {self.step_s:g} s>")
+
     def __getstate__(self) -> dict:
         # Cached Skyfield objects are rebuilt on demand rather than pickled to workers.
         return {k: v for k, v in self.__dict__.items() if k in self.__dataclass_fields__}
@@ -115,6 +120,33 @@ class TimeGrid:
     def iso(self, seconds: np.ndarray | float) -> np.ndarray:
         """ISO 8601 strings (``2026-06-21T00:00:00.000Z``) of offsets from the start."""
         return np.char.add(np.datetime_as_string(self.utc(seconds), unit="ms"), "Z")
+
+    def datetimes(self, seconds: np.ndarray | float):
+        """The instants of offsets ``seconds`` from the start as a pandas ``DatetimeIndex``
+        in UTC (``datetime64[ns, UTC]``), rounded to the millisecond as :meth:`iso` writes
+        them; NaN gives NaT. For the ``*_utc`` columns beside ``*_s`` columns of frames."""
+        import pandas as pd
+
+        seconds = np.atleast_1d(np.asarray(seconds, dtype=float))
+        finite = np.isfinite(seconds)
+        values = self.utc(np.where(finite, seconds, 0.0)).astype("datetime64[ns]")
+        values[~finite] = np.datetime64("NaT")
+        return pd.DatetimeIndex(values).tz_localize("UTC")
+
+
+def iso_utc(values) -> np.ndarray:
+    """ISO 8601 strings with milliseconds and ``Z`` (``2026-06-21T00:00:00.000Z``) of
+    datetimes (a pandas Series or index, aware or naive UTC, or ``datetime64`` values); NaT
+    gives an empty string. The CSV form of the ``*_utc`` columns of :meth:`TimeGrid.datetimes`.
+    """
+    import pandas as pd
+
+    index = pd.DatetimeIndex(values)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    ms = index.round("ms").to_numpy(dtype="datetime64[ms]")
+    text = np.char.add(np.datetime_as_string(ms, unit="ms"), "Z")
+    return np.where(np.isnat(ms), "", text)
 
 
 def julian_date_utc(dt: datetime) -> tuple[float, float]:

@@ -59,6 +59,7 @@ class Arrival(_Strict):
     rates_per_hour: tuple[float, float] = (0.0, 0.0)
     mean_dwell_s: tuple[float, float] = (3600.0, 600.0)
     file: str | None = None
+    thin: float = Field(default=1.0, gt=0, le=1)  # trace: each row kept with this probability
 
     @model_validator(mode="after")
     def _check(self):
@@ -245,6 +246,23 @@ def read_trace(path: Path, source: str) -> pd.DataFrame:
     return frame.sort_values("arrival_s", kind="stable").reset_index(drop=True)
 
 
+def scale_workload(workload: Workload, factor: float) -> Workload:
+    """The same workload with every arrival rate multiplied by ``factor`` (0 < factor <= 1):
+    Poisson and diurnal rates, both rates of a bursty process, and a trace thinned to that
+    share of its rows. The work, bytes and deadlines of a job are unchanged."""
+    if not 0.0 < factor <= 1.0:
+        raise ValueError(f"factor must be in (0, 1], got {factor}")
+    classes = []
+    for job_class in workload.job_classes:
+        a = job_class.arrival
+        arrival = a.model_copy(update={
+            "rate_per_hour": a.rate_per_hour * factor,
+            "rates_per_hour": (a.rates_per_hour[0] * factor, a.rates_per_hour[1] * factor),
+            "thin": a.thin * factor})
+        classes.append(job_class.model_copy(update={"arrival": arrival}))
+    return workload.model_copy(update={"job_classes": classes})
+
+
 JOB_COLUMNS = ["job_id", "tenant", "kind", "job_class", "arrival_s", "work_flop", "accelerators",
                "input_bytes", "output_bytes", "deadline_s", "checkpoint_interval_s", "mfu"]
 
@@ -274,6 +292,8 @@ def generate_jobs(workload: Workload, horizon_s: float, seed: int,
                 path = Path(workload.base_dir) / path
             trace = read_trace(path, arrival.file)
             trace = trace[trace.arrival_s < horizon_s]
+            if arrival.thin < 1.0:
+                trace = trace[rng.uniform(0.0, 1.0, len(trace)) < arrival.thin]
             times = trace.arrival_s.to_numpy()
         n = len(times)
         work = job_class.work_flop.sample(rng, n)

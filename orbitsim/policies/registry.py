@@ -86,6 +86,8 @@ def get_policy(name: str) -> Policy:
         return _REGISTRY[name]()
     if ":" in name:
         return load_policy(name)()
+    if name.endswith(".py"):
+        raise InputError(policy_file_hint(name), field="policy")
     raise InputError(f"unknown policy {name!r}; built-in: {', '.join(sorted(_REGISTRY))} "
                      "(or 'module:Class' / 'file.py:Class')", field="policy")
 
@@ -109,3 +111,22 @@ def resolve_policy(spec: str, *, base_dir: str | Path = ".",
             close = difflib.get_close_matches(spec, policy_names(), n=1)
             detail += f"; did you mean {close[0]!r}?" if close else ""
         raise InputError(detail, source=source, field="policy") from None
+def policy_file_hint(name: str) -> str:
+    """The message for a policy given as a file without its class (``my.py``): the form
+    ``file.py:Class``, with the classes the file defines when it can be read (parsed, not
+    run)."""
+    import ast
+
+    path = Path(name)
+    classes: list[str] = []
+    if path.is_file():
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            classes = []
+    example = classes[0] if len(classes) == 1 else "ClassName"
+    found = (f" (classes in it: {', '.join(classes)})" if classes
+             else "" if path.is_file() else " (and no such file here)")
+    return (f"{name!r} is a file: name the policy class in it too, "
+            f"'{name}:{example}'{found}")

@@ -12,6 +12,9 @@ computed once, here, from the geometry and physics layers (the report only draws
 * **Sunlit fraction of a year** from the run's start, for the published comparisons of the
   economics (a run of a day sees one season only): up to :data:`YEAR_SATELLITES` satellites
   spread over the constellation, sampled every :data:`YEAR_STEP_S`.
+* **Snapshots** of up to :data:`SNAPSHOT_NODES` nodes at up to :data:`SNAPSHOT_TIMES`
+  instants of the run, for the report's animated map
+  (:func:`orbitsim.geometry.snapshots.snapshots`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 
 from orbitsim.geometry.coverage import CoverageResult, coverage
 from orbitsim.geometry.propagate import propagate
+from orbitsim.geometry.snapshots import Snapshots, snapshots
 from orbitsim.model.timegrid import TimeGrid, time_grid
 
 #: Nodes drawn on the map and in the contact Gantt (evenly spread over the constellation).
@@ -41,6 +45,9 @@ HISTORY_POINTS = 2000
 #: Satellites and sampling step of the year-long sunlit fraction.
 YEAR_SATELLITES = 4
 YEAR_STEP_S = 600.0
+#: Nodes and instants of the animated map.
+SNAPSHOT_NODES = 500
+SNAPSHOT_TIMES = 97
 
 
 def spread_indices(n: int, k: int) -> list[int]:
@@ -97,6 +104,7 @@ class RunProducts:
     focus_history: dict[str, np.ndarray] | None  # dense state of the focus node
     gantt_nodes: list[int]
     year_sunlit_fraction: float
+    snapshots: Snapshots | None = None  # nodes at instants of the run, for the animated map
 
 
 def run_products(run) -> RunProducts:
@@ -121,7 +129,9 @@ def run_products(run) -> RunProducts:
     return RunProducts(shown, [constellation.names[i] for i in shown], track.lon_deg,
                        track.lat_deg, hours, altitude_km, cover,
                        cover_grid.step_s if cover_grid is not None else None, mask_deg, focus,
-                       history, gantt, year_sunlit_fraction(constellation, grid.start_utc))
+                       history, gantt, year_sunlit_fraction(constellation, grid.start_utc),
+                       snapshots(constellation, grid, max_times=SNAPSHOT_TIMES,
+                                 max_satellites=SNAPSHOT_NODES))
 
 
 def year_sunlit_fraction(constellation, start_utc) -> float:
@@ -134,6 +144,6 @@ def year_sunlit_fraction(constellation, start_utc) -> float:
 
 
 __all__ = ["COVERAGE_CELL_DEG", "COVERAGE_SAMPLES", "GANTT_NODES", "MAP_NODES",
-           "MIN_COVERAGE_TIMES", "RunProducts", "TRACK_ORBITS", "TRACK_STEP_S", "YEAR_SATELLITES",
-           "YEAR_STEP_S", "coverage_grid", "focus_node", "run_products", "spread_indices",
-           "year_sunlit_fraction"]
+           "MIN_COVERAGE_TIMES", "RunProducts", "SNAPSHOT_NODES", "SNAPSHOT_TIMES",
+           "TRACK_ORBITS", "TRACK_STEP_S", "YEAR_SATELLITES", "YEAR_STEP_S", "coverage_grid",
+           "focus_node", "run_products", "spread_indices", "year_sunlit_fraction"]

@@ -18,6 +18,7 @@ from orbitsim.geometry.health import DEFAULT_MAX_EPOCH_AGE_DAYS, records, stale_
 from orbitsim.geometry.sampling import sampling_step_s
 from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
+from orbitsim.model.node_sample import apply_sample
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
 from orbitsim.model.scenario_checks import (
     check_fleet_and_governance,
@@ -30,14 +31,41 @@ from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
+from orbitsim.sim.sample import extrapolate
 
 #: ``simulate(workers=None)`` prepares constellations this big on every core.
 AUTO_WORKERS_SATS = 10_000
 
 
+#: Instants of ``jobs`` (seconds from the start) that get a UTC datetime column beside them,
+#: ``arrival_s`` -> ``arrival_utc`` and so on (durations such as ``latency_s`` do not).
+JOB_INSTANTS = ("arrival_s", "upload_end_s", "start_s", "compute_end_s", "finish_s")
+#: The same for ``transfers``.
+TRANSFER_INSTANTS = ("start_s", "end_s")
+
+
+def with_datetimes(frame, grid, columns) -> Any:
+    """Insert into ``frame`` a UTC datetime column ``X_utc`` (:meth:`TimeGrid.datetimes`)
+    right after each seconds column ``X_s`` of ``columns`` it has (NaN: NaT), in place (a
+    million-job table is not copied); returns ``frame``. Columns already there are kept."""
+    for column in columns:
+        if column in frame.columns and column.removesuffix("_s") + "_utc" not in frame.columns:
+            at = frame.columns.get_loc(column) + 1
+            frame.insert(at, column.removesuffix("_s") + "_utc",
+                         grid.datetimes(frame[column].to_numpy(dtype=float)))
+    return frame
+
+
 @dataclass
 class RunResult:
-    """A finished run: the scenario as run, the simulation's tables and the summary."""
+    """A finished run: the scenario as run, the simulation's tables and the summary.
+
+    ``summary`` is what ``summary.json`` holds (once priced by :func:`orbitsim.simulate`);
+    ``jobs``, ``nodes`` and ``transfers`` are the tables of ``jobs.parquet``,
+    ``nodes.parquet`` and ``transfers.parquet``, times both in seconds from the start
+    (``arrival_s``, ...) and as UTC datetimes (``arrival_utc``, ...). :meth:`write` writes
+    every file of the run, :meth:`report` the report.
+    """
 
     scenario: Scenario
     inputs: SimInputs
@@ -52,17 +80,63 @@ class RunResult:
     verdict: Any = None
     _products: Any = dataclasses.field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """``<RunResult starcloud-demo: 24 h from 2026-06-21T00:00:00Z, seed 42, fifo;
+        102,023 jobs, 101,955 done; 11,702 accelerator-hours>``."""
+        s, sc = self.summary, self.scenario
+        text = (f"<RunResult {sc.name}: {sc.hours:g} h from {sc.start_utc}, seed {sc.seed}, "
+                f"{sc.policy}; {s.get('jobs_total', 0):,} jobs, {s.get('jobs_done', 0):,} done; "
+                f"{s.get('accelerator_hours', 0.0):,.0f} accelerator-hours")
+        verdict = s.get("verdict") or {}
+        if verdict.get("orbit_usd_per_accelerator_hour") is not None:
+            text += (f"; orbit ${verdict['orbit_usd_per_accelerator_hour']:,.2f} vs ground "
+                     f"${verdict.get('ground_usd_per_accelerator_hour_same_utilisation', 0):,.2f}"
+                     " per accelerator-hour")
+        return text + ">"
+
     @property
     def jobs(self):
-        return self.result.jobs
+        """One row per job (``jobs.parquet``), with ``*_utc`` datetimes beside ``*_s``."""
+        return with_datetimes(self.result.jobs, self.inputs.grid, JOB_INSTANTS)
 
     @property
     def nodes(self):
+        """One row per node (``nodes.parquet``)."""
         return self.result.nodes
 
     @property
     def transfers(self):
-        return self.result.transfers
+        """One row per transfer over a ground pass (``transfers.parquet``), with
+        ``start_utc``/``end_utc`` beside ``start_s``/``end_s``."""
+        return with_datetimes(self.result.transfers, self.inputs.grid, TRANSFER_INSTANTS)
+
+    def write(self, out) -> list:
+        """Write every file of the run into the folder ``out`` (as ``orbitsim run --out``:
+        ``summary.json``, the Parquet tables, ``report.html`` and the PNG plots); returns
+        their paths. A run of :func:`orbitsim.sim.run.simulate` is priced first."""
+        from orbitsim.results import write_outputs  # interfaces layer, at call time only
+
+        return write_outputs(self, out)
+
+    def report(self, out=None):
+        """The run's report: with a folder ``out``, ``out/report.html`` and its PNG plots are
+        written and the page's path returned; without, the page as an HTML string (for a
+        notebook: ``IPython.display.HTML(run.report())``)."""
+        from pathlib import Path
+
+        from orbitsim.analysis import report as pages  # analysis layer, at call time only
+
+        if "verdict" not in self.summary:
+            from orbitsim.api import add_verdict
+
+            add_verdict(self)
+        if out is not None:
+            return Path(pages.write_report(self, out, verdict=self.verdict)[-1])
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="orbitsim-report-") as folder:
+            page = pages.write_report(self, folder, verdict=self.verdict)[-1]
+            return Path(page).read_text(encoding="utf-8")
 
     @property
     def products(self):
@@ -126,6 +200,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     hardware = node_hardware(scenario, default=constellation.hardware)
     network = load_ground_network(scenario.path_of(scenario.ground_network))
     workload = load_workload(scenario.path_of(scenario.workload))
+    # A sampled run: a seeded sample of the nodes at the full constellation's load per node.
+    constellation, workload, sample = apply_sample(scenario, constellation, workload, source)
     # What validate refuses, refused here too before any work (same messages).
     check_injections(scenario, len(constellation), network.names, source)
     check_job_volume(workload, scenario.hours * 3600.0, source)
@@ -157,7 +233,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                json.dumps(scenario.hardware, sort_keys=True), constellation.hardware,
                scenario.path_of(scenario.ground_network), scenario.start_utc, scenario.hours,
                step_used, scenario.seed, scenario.isl, scenario.physics, scenario.faults,
-               scenario.fail_nodes, scenario.station_outages,
+               scenario.fail_nodes, scenario.station_outages, scenario.sample,
                json.dumps(scenario.model_dump(mode="json", include={"hardware_groups",
                                                                     "governance"}),
                           sort_keys=True),
@@ -174,6 +250,22 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
                             isl_cuts=scenario.isl_cuts, governance=rules)
     result = simulation.run(progress=lambda f: report("simulation", f))
+    summary, orbit_errors, stale = finish_summary(
+        scenario, inputs, result, grid, constellation, workload, sample,
+        max_epoch_age_days=max_epoch_age_days, hardware=hardware, fleet=fleet, rules=rules,
+        monitoring=monitoring)
+    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
+                     orbit_errors=orbit_errors, stale_elements=stale)
+
+
+
+def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, grid, constellation,
+                   workload, sample, *, max_epoch_age_days: float, hardware, fleet=None,
+                   rules=None, monitoring=None) -> tuple:
+    """The summary of a finished simulation (``summarise`` and what the run adds to it:
+    injected faults, the ground link, workload classes, orbit hygiene, the sample's
+    extrapolation, a mixed ``fleet``'s groups, the governance ``rules``' figures with the
+    ``monitoring`` stream's); returns ``(summary, orbit_errors, stale_elements)``."""
     summary = summarise(result)
     # Injected faults and their cost (the drawn faults are counted by summarise).
     summary["nodes_failed_injected"] = len({f.node for f in scenario.fail_nodes
@@ -199,6 +291,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     summary["stale_elements"] = records(stale)
     if "node" in result.nodes:
         result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
+    if sample is not None:
+        summary["sample"] = extrapolate(summary, result.jobs, sample,
+                                        accelerators_per_node=hardware.accelerators,
+                                        hours=grid.duration_s / 3600.0)
     if fleet is not None:
         summary["hardware_groups"] = fleet_metrics(result, fleet)
     if rules is not None:
@@ -209,8 +305,7 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
             result, rules, monitoring_generated_bytes=(
                 generated_bytes(monitoring, grid.duration_s) if monitoring is not None
                 else 0.0))
-    return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
-                     orbit_errors=orbit_errors, stale_elements=stale)
+    return summary, orbit_errors, stale
 
 
 def _governance_inputs(scenario: Scenario, workload, network, hardware, fleet, n_nodes: int):
