@@ -22,11 +22,22 @@ def add_verdict(run: RunResult, *, launch_price_usd_per_kg: float | None = None,
 
     run.summary["scenario"] = run.scenario.model_dump(mode="json")
     try:
-        verdict = verdict_from_summary(
-            run.summary, run.inputs.hardware, run.inputs.n_nodes,
-            economics if economics is not None else load_economics(),
-            launch_price_usd_per_kg=launch_price_usd_per_kg,
-            draws=draws or DEFAULT_DRAWS, seed=run.scenario.seed)
+        economics = economics if economics is not None else load_economics()
+        fleet = getattr(run.inputs, "fleet", None)
+        if fleet is not None:  # a mixed fleet: each hardware group priced, then summed
+            from orbitsim.analysis.economics.fleet import fleet_verdict_from_summary
+
+            groups = [(label, hardware, int(count)) for label, hardware, count in
+                      zip(fleet.labels, fleet.hardware, fleet.counts())]
+            verdict = fleet_verdict_from_summary(
+                run.summary, groups, economics,
+                launch_price_usd_per_kg=launch_price_usd_per_kg,
+                draws=draws or DEFAULT_DRAWS, seed=run.scenario.seed)
+        else:
+            verdict = verdict_from_summary(
+                run.summary, run.inputs.hardware, run.inputs.n_nodes, economics,
+                launch_price_usd_per_kg=launch_price_usd_per_kg,
+                draws=draws or DEFAULT_DRAWS, seed=run.scenario.seed)
     except InputError as error:
         run.summary["verdict"] = {"viable": None, "viable_workloads": [],
                                   "text": f"No economics verdict: {error}"}
@@ -34,6 +45,10 @@ def add_verdict(run: RunResult, *, launch_price_usd_per_kg: float | None = None,
         return None
     run.summary["verdict"] = verdict.to_dict()
     run.verdict = verdict
+    if run.summary.get("governance"):  # the rules in dollars: levies, monitoring, idle time
+        from orbitsim.analysis.economics.governance import price_governance
+
+        run.summary["governance"] = price_governance(run.summary, verdict, economics)
     return verdict
 
 
@@ -78,6 +93,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                                workers=workers, progress=progress,
                                reuse_geometry=reuse_geometry, **age)
     add_verdict(run, launch_price_usd_per_kg=launch_price_usd_per_kg)
+    if run.scenario.governance.compare_without_rules and run.summary.get("governance"):
+        from orbitsim.analysis.governance import rule_costs
+
+        run.summary["governance"]["rule_costs"] = rule_costs(run)
     return run
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BLOCKS = ("verdict-starcloud-demo", "verdict-eo-edge", "reproduce-starcloud",
-          "reproduce-suncatcher", "mesh-starcloud-demo")
+          "reproduce-suncatcher", "mesh-starcloud-demo", "governance-h200-export-terms")
 
 
 def block(name: str, run_dir: str | Path | None = None) -> str:
@@ -45,6 +45,11 @@ def block(name: str, run_dir: str | Path | None = None) -> str:
         from orbitsim.analysis.mesh_report import mesh_comparison
 
         return mesh_comparison(name.removeprefix("mesh-")).to_markdown()
+    if name.startswith("governance-"):
+        from orbitsim.analysis.report_governance import governance_markdown
+        from orbitsim.api import simulate
+
+        return governance_markdown(simulate(name.removeprefix("governance-")).summary)
     if name.startswith("verdict-"):
         if run_dir is not None:
             from orbitsim.commands.economics import verdict_for

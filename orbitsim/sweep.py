@@ -293,6 +293,10 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
         scalar = _scalar(value)
         if scalar is not None and key not in row:
             row[key] = scalar
+    for key, value in (run.summary.get("governance") or {}).items():  # governance totals
+        scalar = _scalar(value)
+        if scalar is not None:
+            row[f"governance_{key}"] = scalar
     jobs = run.jobs
     if {"status", "arrival_s", "finish_s"} <= set(jobs.columns):
         done = jobs[jobs["status"] == "done"]

@@ -26,6 +26,7 @@ BUILTINS = {
     "spacex-odc-1m": (1_000_000, 10, "starlink-compute"),
     "stress-shell-24": (24, 1, "starcloud-1"),  # the policy benchmark's stress scenarios
     "stress-dawn-dusk-24": (24, 1, "starcloud-1"),
+    "export-shell-48": (48, 1, "starlink-compute"),  # the h200-export-terms scenario's
 }
 
 

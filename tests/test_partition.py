@@ -123,3 +123,19 @@ def test_run_command_takes_partitions(tmp_path, capsys, in_process):
     summary = json.loads(capsys.readouterr().out)
     assert summary["partitions"] == {"groups": 3, "partitions": 1, "scheduler": "in process"}
     assert (tmp_path / "r" / "jobs.parquet").read_bytes() == in_process[1]
+
+
+@pytest.mark.parametrize("extra, refused", [
+    ({"isl": "mesh"}, 'isl = "mesh"'),
+    ({"hardware_groups": [{"name": "h200", "nodes": ["0-3"], "hardware": "starlink-compute"}]},
+     "hardware_groups"),
+    ({"governance": {"monitoring_bytes_per_node_hour": 1e6}}, "governance rules"),
+])
+def test_what_a_partitioned_run_cannot_split_is_refused(scenario, extra, refused):
+    from orbitsim.errors import InputError
+    from orbitsim.model.scenario import Scenario
+
+    data = scenario.model_dump(mode="json") | extra
+    changed = Scenario.model_validate(data | {"base_dir": scenario.base_dir})
+    with pytest.raises(InputError, match=refused):
+        simulate_partitioned(changed, partitions=1)

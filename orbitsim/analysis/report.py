@@ -282,6 +282,12 @@ def report_plots(run, *, verdict: Verdict | None = None,
     focus = run.products.focus_node
     result = [map_plot(run), node_plot(run, focus), contact_plot(run), latency_plot(run),
               throughput_plot(run, policy_summaries)]
+    if getattr(run.result, "pauses", None) is not None:  # governance rules paused work
+        from orbitsim.analysis.report_governance import governance_plot
+
+        paused = governance_plot(run)
+        if paused is not None:
+            result.append(paused)
     if verdict is not None:
         result.extend(cost_plots(verdict))
     return result
@@ -358,7 +364,10 @@ def summary_groups(run, verdict: Verdict | None) -> dict[str, list[tuple[str, st
         ("duration / step", f"{sc.hours:g} h / {sc.step_s:g} s"),
         ("seed", str(sc.seed)),
         ("nodes × accelerators", f"{run.inputs.n_nodes:,} × {hardware.accelerators} "
-                                 f"{hardware.accelerator.name}"),
+                                 f"{hardware.accelerator.name}"
+         if getattr(run.inputs, "fleet", None) is None else ", ".join(
+             f"{count:,} × {h.accelerators} {h.accelerator.name}" for h, count in
+             zip(run.inputs.fleet.hardware, run.inputs.fleet.counts()) if count)),
     ]
     jobs = [
         ("jobs total / done", f"{_number(s.get('jobs_total'))} / {_number(s.get('jobs_done'))}"),
@@ -631,6 +640,13 @@ def render_html(run, plot_list: Sequence[Plot], *, verdict: Verdict | None,
         block = _figure_html(by_name["throughput"])
         parts.append(block.replace("</figure></section>",
                                    f"</figure>{kind_table_html(run.summary)}</section>"))
+    if run.summary.get("governance"):  # licences, monitoring, suspensions, geofences
+        from orbitsim.analysis.report_governance import governance_html
+
+        figure = _figure_html(by_name["governance"]).removeprefix(
+            '<section id="governance"><h2>Governance: paused work</h2>').removesuffix(
+            "</section>") if "governance" in by_name else ""
+        parts.append(governance_html(run.summary, figure))
     if verdict is not None and "costs" in by_name:
         parts.append(_with_table(by_name["costs"], cost_table_html(verdict)))
     for name in ("uncertainty", "tornado"):

@@ -55,11 +55,28 @@ def _load_run(folder: Path) -> tuple[dict, Any, int, str]:
         scenario = Scenario.model_validate(data)
     except ValueError as exc:
         raise InputError(f"the run's scenario does not validate: {exc}", source=path) from None
+    if scenario.hardware_groups or isinstance(scenario.hardware, dict):
+        return summary, _scenario_hardware(scenario, path), int(summary["nodes"]), scenario.name
     name = scenario.hardware or load_constellation(
         scenario.path_of(scenario.constellation)).hardware
     if not name:
         raise InputError("the run's scenario names no node hardware", source=path)
     return summary, load_node(scenario.path_of(name)), int(summary["nodes"]), scenario.name
+
+
+def _scenario_hardware(scenario, source):
+    """A scenario's node hardware as a run resolves it (a table of overrides included), or,
+    for a mixed fleet, its groups: ``[(label, hardware, nodes), ...]``."""
+    from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.scenario import node_fleet, node_hardware
+
+    constellation = load_constellation(scenario.path_of(scenario.constellation))
+    hardware = node_hardware(scenario, source=source, default=constellation.hardware)
+    if not scenario.hardware_groups:
+        return hardware
+    fleet = node_fleet(scenario, constellation, hardware, source=source)
+    return [(label, node, int(count)) for label, node, count in
+            zip(fleet.labels, fleet.hardware, fleet.counts()) if count]
 
 
 def verdict_for(target: str, *, draws: int, seed: int | None, year: int | None,
@@ -79,11 +96,35 @@ def verdict_for(target: str, *, draws: int, seed: int | None, year: int | None,
         summary, hardware, n_nodes, name = _load_run(path)
         if utilisation is not None:
             summary = {**summary, "utilisation": utilisation}
+            if isinstance(hardware, list):  # every group at the assumed utilisation
+                summary["hardware_groups"] = {}
+        if isinstance(hardware, list):  # a mixed fleet: each group priced, then summed
+            from orbitsim.analysis.economics.fleet import fleet_verdict_from_summary
+
+            verdict = fleet_verdict_from_summary(
+                summary, hardware, economics, region=region,
+                launch_price_usd_per_kg=launch_price, draws=draws, seed=seed, year=year,
+                trajectory=trajectory)
+            return verdict, f"run {target} ({name})", ""
         verdict = verdict_from_summary(summary, hardware, n_nodes, economics, region=region,
                                        launch_price_usd_per_kg=launch_price, draws=draws,
                                        seed=seed, year=year, trajectory=trajectory)
         return verdict, f"run {target} ({name})", ""
     scenario = load_scenario(target)
+    if scenario.hardware_groups:  # a mixed fleet at an assumed utilisation
+        from orbitsim.analysis.economics.fleet import HardwareGroupFacts, evaluate_fleet
+
+        u = economics.ground.utilisation if utilisation is None else float(utilisation)
+        groups = _scenario_hardware(scenario, target)
+        verdict = evaluate_fleet(
+            [HardwareGroupFacts(label, node, Facts(count, node.accelerators, u))
+             for label, node, count in groups], economics, region=region,
+            launch_price_usd_per_kg=launch_price, draws=draws,
+            seed=scenario.seed if seed is None else seed, year=year, trajectory=trajectory)
+        note = (f"no run: both options priced at an assumed {100 * u:.0f} % utilisation; the "
+                f"ground-station service and the value side need a run (orbitsim run, then "
+                f"orbitsim economics RUN_DIR)")
+        return verdict, f"scenario {scenario.name} (not simulated)", note
     constellation = load_constellation(scenario.path_of(scenario.constellation))
     name = scenario.hardware or constellation.hardware
     if not name:

@@ -112,6 +112,11 @@ def run(
             table.add_row("busiest laser link", escape(
                 f"{busiest['link']}: {100 * busiest['utilisation']:.2g} % used "
                 f"(fullest step {100 * busiest['peak_step_utilisation']:.2g} %)"))
+    governance = summary.get("governance") or {}
+    for key in ("licence_refusals", "licence_failed", "suspended_s", "geofenced_s",
+                "monitoring_bytes", "levy_usd"):  # governance rules (summary["governance"])
+        if key in governance:
+            table.add_row(f"governance: {key}", _fmt(governance[key]))
     verdict = summary.get("verdict") or {}
     for key, label in (("orbit_usd_per_accelerator_hour", "orbit $/accelerator-h"),
                        ("ground_usd_per_accelerator_hour_same_utilisation",

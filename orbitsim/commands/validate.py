@@ -85,7 +85,11 @@ def check_scenario_inputs(scenario, path: Path) -> float:
     from orbitsim.model.catalogue import load_constellation
     from orbitsim.model.ground import load_ground_network
     from orbitsim.model.scenario import node_hardware
-    from orbitsim.model.scenario_checks import check_injections, check_job_volume
+    from orbitsim.model.scenario_checks import (
+        check_fleet_and_governance,
+        check_injections,
+        check_job_volume,
+    )
     from orbitsim.model.workload import load_workload
 
     def located(error: InputError) -> InputError:
@@ -95,7 +99,7 @@ def check_scenario_inputs(scenario, path: Path) -> float:
     try:
         constellation = load_constellation(scenario.path_of(scenario.constellation))
         # Its name or its [hardware] table (base and overrides), resolved as a run does.
-        node_hardware(scenario, source=path, default=constellation.hardware)
+        hardware = node_hardware(scenario, source=path, default=constellation.hardware)
         network = load_ground_network(scenario.path_of(scenario.ground_network))
         workload = load_workload(scenario.path_of(scenario.workload))
         scenario.time_grid()
@@ -109,6 +113,7 @@ def check_scenario_inputs(scenario, path: Path) -> float:
     from orbitsim.model.scenario_checks import check_mesh
 
     check_mesh(scenario, len(constellation), sampling_step_s(constellation, scenario.step_s), path)
+    check_fleet_and_governance(scenario, constellation, workload, network, path, hardware)
     return check_job_volume(workload, scenario.hours * 3600.0, path)
 
 

@@ -1,1 +1,2 @@
-"""Data shipped with orbitsim: Natural Earth 1:110m coastlines (public domain)."""
+"""Data shipped with orbitsim: Natural Earth 1:110m coastlines and country polygons (public
+domain)."""

@@ -39,6 +39,9 @@ laser links -> node and back, each link's capacity shared by the transfers that 
     isl_hop_delay_s = 1e-4                    # switching delay at each hop (assumption)
     relay_constellation = "starlink-shell1"   # optional: a second constellation relays
     relay_range_km = 2000.0                   # links between the two within this range
+A mixed fleet lists ``[[hardware_groups]]`` (:mod:`orbitsim.model.fleet`: nodes by shell or
+index with their own hardware), and a ``[governance]`` table sets export licences, monitoring
+telemetry, geofences and remote suspensions (:mod:`orbitsim.model.governance`).
 
 A failed node takes the engine's permanent-failure path (its jobs are requeued, or failed with
 ``faults_destroy_jobs``); a station outage trims that station's passes to outside the window;
@@ -66,6 +69,8 @@ from pydantic import (
 from orbitsim import resources
 from orbitsim.constants import LASER_ISL_RATE_BPS
 from orbitsim.errors import InputError
+from orbitsim.model.fleet import HardwareGroup
+from orbitsim.model.governance import Governance
 from orbitsim.model.timegrid import TimeGrid, parse_utc, time_grid
 from orbitsim.model.validation import read_toml, validate_model
 
@@ -154,6 +159,10 @@ class Scenario(BaseModel):
     station_outages: tuple[StationOutage, ...] = ()  # injected station outages
     isl_cuts: tuple[IslCut, ...] = ()  # injected inter-satellite link cuts
     sample: SampleSpec | None = None  # run a seeded sample of the nodes at full load
+    # a mixed fleet: sets of nodes with their own hardware (orbitsim.model.fleet)
+    hardware_groups: tuple[HardwareGroup, ...] = ()
+    # export licences, monitoring, geofences, suspensions (orbitsim.model.governance)
+    governance: Governance = Governance()
     base_dir: str = Field(default=".", exclude=True)
 
     @model_serializer(mode="wrap")
@@ -210,6 +219,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     check_references(scenario, path)
     if isinstance(scenario.hardware, dict):
         node_hardware(scenario, source=path)  # a base and overrides: validated now
+    for i, group in enumerate(scenario.hardware_groups):
+        group_hardware(scenario, group.hardware, f"hardware_groups[{i}].hardware",
+                       source=path)
     return scenario
 
 
@@ -235,6 +247,36 @@ def node_hardware(scenario: Scenario, *, source: str | Path | None = None,
         default = constellation_hardware(scenario)
     return resolve_hardware(scenario.hardware, default, resolve=scenario.path_of,
                             source=source, relative_to=scenario.base_dir)
+
+
+def group_hardware(scenario: Scenario, spec, field: str, *, source=None):
+    """The hardware of one ``[[hardware_groups]]`` entry (a name, or a base and overrides),
+    resolved like the scenario's own (a table without ``base`` starts from the hardware the
+    scenario names, else the constellation's); InputError naming ``field`` otherwise."""
+    from orbitsim.model.overrides import resolve_hardware, split_spec
+
+    try:
+        default = split_spec(scenario.hardware)[0] or constellation_hardware(scenario)
+        return resolve_hardware(spec, default, resolve=scenario.path_of, source=source,
+                                relative_to=scenario.base_dir)
+    except InputError as error:
+        where = error.field or ""
+        where = field + where.removeprefix("hardware") if where.startswith("hardware") else field
+        raise InputError(error.message, source=error.source or source, line=error.line,
+                         field=where) from None
+
+
+def node_fleet(scenario: Scenario, constellation, default=None, *, source=None):
+    """The scenario's :class:`~orbitsim.model.fleet.Fleet`: its node hardware (``default``,
+    else resolved with :func:`node_hardware`) on the nodes of no ``[[hardware_groups]]``
+    entry, each group's hardware on its nodes."""
+    from orbitsim.model.fleet import resolve_fleet
+
+    if default is None:
+        default = node_hardware(scenario, source=source, default=constellation.hardware)
+    return resolve_fleet(scenario.hardware_groups, constellation, default,
+                         lambda spec, field: group_hardware(scenario, spec, field,
+                                                            source=source), source=source)
 
 
 def check_references(scenario: Scenario, path: str | Path) -> None:

@@ -136,3 +136,40 @@ def check_job_volume(workload, horizon_s: float, source, *,
             f"here (half of the {memory / 2**30:,.1f} GiB available); lower the rates or the "
             "hours", source=source, field="workload")
     return jobs
+
+
+def check_fleet_and_governance(scenario, constellation, workload, network, source,
+                               default_hardware=None):
+    """A mixed fleet's groups name nodes and shells that exist and hardware that loads; the
+    governance rules name tenants, regions, countries, nodes and monitoring countries that
+    exist, and no two equally specific licences disagree. Returns the fleet
+    (:class:`~orbitsim.model.fleet.Fleet`, or None for one hardware). InputError naming the
+    field otherwise."""
+    from orbitsim.model.governance import check_licences, check_suspension_nodes
+    from orbitsim.model.scenario import node_fleet
+
+    if getattr(scenario, "sample", None) is not None and (
+            scenario.hardware_groups or any(x.nodes for x in scenario.governance.suspensions)):
+        raise InputError("hardware_groups and suspensions naming nodes name nodes of the whole "
+                         "constellation: they cannot be combined with a sample", source=source,
+                         field="sample")
+    fleet = None
+    if scenario.hardware_groups:
+        fleet = node_fleet(scenario, constellation, default_hardware, source=source)
+    governance = scenario.governance
+    if fleet is not None:
+        accelerators = [h.accelerator.name for h in fleet.hardware]
+    elif default_hardware is not None:
+        accelerators = [default_hardware.accelerator.name]
+    else:
+        accelerators = []
+    check_licences(governance, workload.tenants, accelerators, source=source)
+    check_suspension_nodes(governance, len(constellation), source=source)
+    countries = {str(s.country).upper() for s in network.stations}
+    missing = [c for c in governance.monitoring_countries if c.upper() not in countries]
+    if governance.monitoring_bytes_per_node_hour > 0 and governance.monitoring_countries \
+            and len(missing) == len(governance.monitoring_countries):
+        raise InputError(f"no station of the ground network {scenario.ground_network!r} is in "
+                         f"{', '.join(governance.monitoring_countries)}: the telemetry could "
+                         "never land", source=source, field="governance.monitoring_countries")
+    return fleet

@@ -6,6 +6,7 @@ A workload TOML file::
 
     [[tenants]]
     name = "us-enterprise"
+    home_country = "US"                 # where it is from (export licences look at it)
     alliances = ["pax-silica"]          # ground stations where its data may land
     countries = []
     operators = []                      # node operators allowed to run its jobs ([] = any)
@@ -107,6 +108,8 @@ class JobClass(_Strict):
 
 class Tenant(_Strict):
     name: str = Field(min_length=1)
+    #: where the tenant is from (ISO 3166-1 alpha-2): what export licences look at
+    home_country: str = ""
     countries: list[str] = []
     alliances: list[str] = []
     operators: list[str] = []

@@ -62,6 +62,12 @@ class SimResult:
     isl_transfers: pd.DataFrame | None = None
     isl_links: pd.DataFrame | None = None
     isl_summary: dict | None = None
+    #: Accelerators of every node together (0: ``accelerators_per_node`` times the nodes).
+    accelerators_total: int = 0
+    #: Governance pauses (:data:`orbitsim.sim.governance.PAUSE_COLUMNS`), None without rules.
+    pauses: pd.DataFrame | None = None
+    #: The rules the run enforced (:class:`orbitsim.sim.governance.GovernanceRules`), or None.
+    governance: object = None
 
 
 class _LazyArrays(dict):
@@ -150,7 +156,7 @@ class Simulation:
 
     def __init__(self, inputs: SimInputs, workload: Workload, jobs: pd.DataFrame,
                  policy: Policy, *, seed: int, horizon_s: float | None = None,
-                 faults_destroy_jobs: bool = False, isl_cuts=()) -> None:
+                 faults_destroy_jobs: bool = False, isl_cuts=(), governance=None) -> None:
         self.inputs = inputs
         self.workload = workload
         self.policy = policy
@@ -172,12 +178,25 @@ class Simulation:
         p_acc = hardware.accelerator.power_limit_w
         n = inputs.n_nodes
         self.group_of_node = inputs.group_of_node
-        self.nodes = [
-            NodeAgent(i, inputs.nodes[i] if inputs.nodes is not None else None, self.n_acc,
-                      peak_acc, p_acc, int(self.group_of_node[i]), inputs.operator, self.env,
-                      self._released)
-            for i in range(n)
-        ]
+        fleet = inputs.fleet
+        if fleet is None:
+            self.nodes = [
+                NodeAgent(i, inputs.nodes[i] if inputs.nodes is not None else None, self.n_acc,
+                          peak_acc, p_acc, int(self.group_of_node[i]), inputs.operator,
+                          self.env, self._released)
+                for i in range(n)
+            ]
+            self.node_acc = None
+        else:  # a mixed fleet: each node its own accelerators
+            parts = [(h.accelerators, h.accelerator.dense_flops("bf16"),
+                      h.accelerator.power_limit_w) for h in fleet.hardware]
+            self.nodes = [
+                NodeAgent(i, inputs.nodes[i] if inputs.nodes is not None else None,
+                          *parts[k], int(self.group_of_node[i]), inputs.operator, self.env,
+                          self._released)
+                for i, k in enumerate(fleet.index.tolist())
+            ]
+            self.node_acc = fleet.accelerators()
         self.radiator_limit_k = hardware.radiator_limit_k
         # ISL cuts (items with node, start_s, end_s): a node cut off from its ISL group.
         self.isl_cuts = tuple(isl_cuts)
@@ -215,7 +234,8 @@ class Simulation:
         self.single_group = len(self.groups) == 1
         self._all_nodes = np.arange(n)
         # Free accelerators and liveness of every node, as arrays for fast candidate search.
-        self.free_acc = np.full(n, self.n_acc, dtype=np.int64)
+        self.free_acc = (np.full(n, self.n_acc, dtype=np.int64) if self.node_acc is None
+                         else self.node_acc.copy())
         self._published = self.free_acc.tolist()  # the same, for fast scalar reads
         # fifo-like policies on one small ISL group: the first node with room, found by a scan
         # of the list (the same node as candidates[0], without building the array).
@@ -229,8 +249,14 @@ class Simulation:
         # jobs bound to each group that have not started yet (uploading or queued): their
         # number, accelerators and work at full speed (accelerator-seconds).
         self.free_in_group = [0] * n_groups
+        self._group_acc = None  # mean accelerators a node of each group (mixed fleets)
         for g, members in self.groups.items():
             self.free_in_group[g] = len(members) * self.n_acc
+        if self.node_acc is not None:
+            self._group_acc = {}
+            for g, members in self.groups.items():
+                self.free_in_group[g] = int(self.node_acc[members].sum())
+                self._group_acc[g] = float(self.node_acc[members].mean())
         self.waiting = [0] * n_groups
         self.waiting_acc = [0] * n_groups
         self.waiting_acc_s = [0.0] * n_groups
@@ -246,6 +272,24 @@ class Simulation:
                                              or inputs.operator in tenant.operators)
         self.has_station = {name: mask is None or bool(mask.any())
                             for name, mask in self.allowed_station.items()}
+        # Governance (orbitsim.sim.governance): the nodes each governed tenant may take now.
+        self.governance = governance
+        self.governor = None
+        self._masks: dict[str, np.ndarray] | None = None
+        self._gang_acc: dict[str, int] = {}
+        if governance is not None and governance.governed:
+            from orbitsim.sim.governance import Governor
+
+            self.governor = Governor(self, governance, inputs.region_intervals)
+            self._masks = self.governor.masks
+        if self.node_acc is not None:  # gangs sized on the smallest node a tenant may use
+            for tenant in workload.tenants:
+                licensed = (governance.licensed.get(tenant.name)
+                            if governance is not None else None)
+                pool = self.node_acc if licensed is None or not licensed.any() \
+                    else self.node_acc[licensed]
+                self._gang_acc[tenant.name] = int(pool.min())
+        self.plan.log_reserved(inputs.monitoring)
         self._load_jobs(jobs)
 
     # --- job table ---------------------------------------------------------------------------
@@ -260,7 +304,11 @@ class Simulation:
         self.job_acc = jobs["accelerators"].to_numpy(dtype=np.int64).tolist()
         # A job asking for more accelerators than a node has is a gang over the fewest nodes
         # of one ISL group that can hold it, the accelerators shared as evenly as possible.
-        self.job_nodes = [max(-(-a // self.n_acc), 1) for a in self.job_acc]
+        if self._gang_acc:
+            self.job_nodes = [max(-(-a // self._gang_acc[t]), 1)
+                              for a, t in zip(self.job_acc, self.job_tenant)]
+        else:
+            self.job_nodes = [max(-(-a // self.n_acc), 1) for a in self.job_acc]
         self.job_in = jobs["input_bytes"].to_numpy(dtype=float).tolist()
         self.job_out = jobs["output_bytes"].to_numpy(dtype=float).tolist()
         self.job_deadline = np.nan_to_num(jobs["deadline_s"].to_numpy(dtype=float),
@@ -337,7 +385,8 @@ class Simulation:
         out = np.empty(len(candidates))
         for k, i in enumerate(candidates.tolist()):
             g = self.nodes[i].group
-            ahead_s = self.waiting_acc_s[g] / max(int(self.alive_in_group[g]) * self.n_acc, 1)
+            acc = self.n_acc if self._group_acc is None else self._group_acc[g]
+            ahead_s = self.waiting_acc_s[g] / max(int(self.alive_in_group[g]) * acc, 1)
             out[k] = self.nodes[i].free_at_s(need) + ahead_s
         return out
 
@@ -391,6 +440,9 @@ class Simulation:
         need, acc = self._member_sizes(j)[0], max(self.job_acc[j], 1)
         spare = np.subtract(self.free_in_group, self.waiting_acc) >= acc
         group_of_node, free_acc = self.group_of_node, self.free_acc
+        mask = None if self._masks is None else self._masks.get(self.job_tenant[j])
+        if mask is not None:
+            return self._place_group_governed(j, k, need, spare, mask)
         if k == 1 and spare.all():  # the usual case: every group has room beyond its waiting
             candidates = self._search(self._all_nodes, lambda block: free_acc[block] >= need)
         elif k == 1:
@@ -414,6 +466,30 @@ class Simulation:
         if len(candidates) == 0:
             return None
         return int(self.group_of_node[self._choose(j, candidates, free_now=False)])
+
+    def _place_group_governed(self, j: int, k: int, need: int, spare: np.ndarray,
+                              mask: np.ndarray) -> int | None:
+        """:meth:`_place_group` for a job whose tenant may take only the nodes of ``mask``
+        now (governance): the same search on those nodes; when none can take it now, every
+        alive node its licence allows (it may be able to later)."""
+        group_of_node, free_acc = self.group_of_node, self.free_acc
+        alive_in_group = self.alive_in_group
+        candidates = self._search(
+            self._all_nodes,
+            lambda block: ((free_acc[block] >= need) & spare[group_of_node[block]]
+                           & mask[block] & (alive_in_group[group_of_node[block]] >= k)))
+        if len(candidates):
+            return int(group_of_node[self._choose(j, candidates)])
+        tenant = self.job_tenant[j]
+        self.governor.note_refusal(j, tenant, None, need)
+        licensed = self.governance.licensed.get(tenant)
+        candidates = self._search(
+            self._all_nodes,
+            lambda block: (self.alive[block] & (alive_in_group[group_of_node[block]] >= k)
+                           & (True if licensed is None else licensed[block])))
+        if len(candidates) == 0:
+            return None
+        return int(group_of_node[self._choose(j, candidates, free_now=False)])
 
     def _bind(self, j: int, g: int) -> None:
         """Job ``j`` now waits in group ``g``: queued there, or (with several groups, where a
@@ -440,15 +516,28 @@ class Simulation:
 
     def _no_room_reason(self, j: int) -> str:
         k = self.job_nodes[j]
+        if self.governor is not None and self.governance.licensed.get(
+                self.job_tenant[j]) is not None and self.governor.licensed_alive(
+                self.job_tenant[j]) < k:
+            from orbitsim.sim.governance import LICENCE_REASON
+
+            return LICENCE_REASON
         if k == 1:
             return "no node alive"
+        per_node = self._gang_acc.get(self.job_tenant[j], self.n_acc)
         return (f"needs {k} nodes of one ISL group ({self.job_acc[j]} accelerators, "
-                f"{self.n_acc} a node); no group has {k} nodes alive")
+                f"{per_node} a node); no group has {k} nodes alive")
 
-    def _candidates(self, g: int, need: int, at_least: int = 1) -> np.ndarray:
+    def _candidates(self, g: int, need: int, at_least: int = 1,
+                    mask: np.ndarray | None = None) -> np.ndarray:
         """Nodes of group ``g`` with ``need`` free accelerators (a failed or cut-off node shows
-        none, and every job needs one or more)."""
+        none, and every job needs one or more), among ``mask``'s (governance) if given."""
         pool = self._all_nodes if self.single_group else self.groups[g]
+        if mask is not None:
+            if len(pool) <= FULL_SEARCH_NODES:
+                return pool[(self.free_acc[pool] >= need) & mask[pool]]
+            return self._search(pool, lambda block: (self.free_acc[block] >= need)
+                                & mask[block], at_least)
         if len(pool) <= FULL_SEARCH_NODES:
             if self.single_group:
                 return (self.free_acc >= need).nonzero()[0]
@@ -497,6 +586,8 @@ class Simulation:
         return min(int(self._uniforms[i] * n), n - 1)
 
     def _try_start(self, j: int, g: int) -> bool:
+        if self._masks is not None and self.job_tenant[j] in self._masks:
+            return self._try_start_governed(j, g, self._masks[self.job_tenant[j]])
         if self.job_nodes[j] == 1:
             need = max(self.job_acc[j], 1)
             if self._scan_first:  # first fit on a few nodes: a scan of the published list
@@ -516,6 +607,26 @@ class Simulation:
         candidates = self._candidates(g, sizes[0], len(sizes))
         if len(candidates) < len(sizes):
             return False
+        chosen = []
+        for _ in sizes:
+            index = self._choose(j, candidates)
+            chosen.append(self.nodes[index])
+            candidates = candidates[candidates != index]
+        self._start(j, chosen, sizes)
+        return True
+
+    def _try_start_governed(self, j: int, g: int, mask: np.ndarray) -> bool:
+        """:meth:`_try_start` for a job whose tenant may take only the nodes of ``mask`` now
+        (governance); a licence refusal is noted when only forbidden nodes have room."""
+        sizes = self._member_sizes(j)
+        candidates = self._candidates(g, sizes[0], len(sizes), mask=mask)
+        if len(candidates) < len(sizes):
+            self.governor.note_refusal(
+                j, self.job_tenant[j], None if self.single_group else self.groups[g], sizes[0])
+            return False
+        if len(sizes) == 1:
+            self._start(j, [self.nodes[self._choose(j, candidates)]], sizes)
+            return True
         chosen = []
         for _ in sizes:
             index = self._choose(j, candidates)
@@ -645,11 +756,24 @@ class Simulation:
         if not self.has_station[tenant]:
             self._fail(j, "no ground station in the tenant's jurisdiction")
             return
+        governed = self.governor is not None and self.governance.licensed.get(tenant) is not None
+        if governed and self.governor.licensed_alive(tenant) < self.job_nodes[j]:
+            from orbitsim.sim.governance import LICENCE_REASON
+
+            self._fail(j, LICENCE_REASON)
+            return
         if self.job_kind[j] == "eo-processing":
             # Data born on board one satellite (drawn at random); processed in its ISL group.
             born = self._randint(len(self.nodes))
             if not self.nodes[born].alive:
                 self._fail(j, "the satellite that took the data has failed")
+                return
+            if governed and self.governor.licensed_alive(
+                    tenant, self.groups[int(self.group_of_node[born])]) < self.job_nodes[j]:
+                from orbitsim.sim.governance import LICENCE_REASON
+
+                self._fail(j, LICENCE_REASON + " in the ISL group of the satellite that took "
+                           "its data")
                 return
             if self.mesh is not None:  # it crosses the mesh from there to its node
                 self.mesh.land(j, born, self.job_in[j])
@@ -693,6 +817,13 @@ class Simulation:
         if self.job_nodes[j] > self.alive_in_group[g]:
             self._fail(j, self._no_room_reason(j) if self.job_nodes[j] > 1
                        else "every node of its ISL group failed")
+        elif (self.governor is not None
+              and self.governance.licensed.get(self.job_tenant[j]) is not None
+              and self.governor.licensed_alive(self.job_tenant[j], self.groups[g])
+              < self.job_nodes[j]):
+            from orbitsim.sim.governance import LICENCE_REASON
+
+            self._fail(j, LICENCE_REASON + " in its ISL group")
         elif self.queues[g] or not self._try_start(j, g):
             self.queues[g].append(j)
             self._bind(j, g)
@@ -704,6 +835,8 @@ class Simulation:
         good) or ``"isl-cut"`` (a gang member was cut off)."""
         members = self._running.pop(j)
         self._collect(j, members)
+        if self.governor is not None:  # pauses of a job leaving its nodes end now
+            self.governor.left(j, members)
         if requeue == "isl-cut":
             self._requeue(j)
             return
@@ -815,7 +948,10 @@ class Simulation:
                 if hit is not None:
                     self._computed(hit.job_id, requeue="accelerator-failure")
             elif kind == 0:
-                for running in node.fault(faults.recovery_s):
+                recovery = faults.recovery_s
+                if not np.isscalar(recovery):  # a mixed fleet: each node's own hardware
+                    recovery = float(recovery[i])
+                for running in node.fault(recovery):
                     if running.hold:  # a gang computes in lock-step: every member rolls back
                         for other, member in self._running[running.job_id]:
                             if member is not running:
@@ -880,6 +1016,10 @@ class Simulation:
         env.process(self._fault_driver())
         if self.isl_cuts:
             env.process(self._cut_driver())
+        if self.governor is not None:
+            process = self.governor.start()
+            if process is not None:
+                env.process(process)
         # Everything alive now (prepared inputs, 88,000 nodes' physics, the job table) lives
         # as long as the run: keep it out of the cyclic collector's full passes, which
         # otherwise rescan it every few hundred thousand allocations.
@@ -897,6 +1037,8 @@ class Simulation:
                 node.progress_jobs()
         for j, members in list(self._running.items()):
             self._collect(j, members)
+        if self.governor is not None:
+            self.governor.finish()
         return self._result()
 
     def _result(self) -> SimResult:
@@ -919,6 +1061,13 @@ class Simulation:
         jobs["bytes_up"] = np.asarray(self.bytes_up)
         jobs["bytes_down"] = np.asarray(self.bytes_down)
         jobs["lost"] = np.asarray(self.lost, dtype=bool)
+        # the accelerator type of the node each job ran on (or runs on; "" if none)
+        node_index = jobs["node"].to_numpy()
+        accelerator_of_node = np.array(self._accelerator_names() + [""], dtype=object)
+        jobs["accelerator"] = accelerator_of_node[np.where(node_index >= 0, node_index, -1)]
+        if self.governor is not None:
+            for name, values in self.governor.job_columns(len(jobs)).items():
+                jobs[name] = values
         deadline = jobs["deadline_s"].to_numpy(dtype=float)
         jobs["deadline_missed"] = np.isfinite(deadline) & (
             (jobs["latency_s"].to_numpy() > deadline)
@@ -929,11 +1078,14 @@ class Simulation:
             jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
             jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
         names = self.inputs.constellation.names
+        accelerator_names = self._accelerator_names()
         node_rows = []
         for node in self.nodes:
+            built = self.n_acc if self.node_acc is None else int(self.node_acc[node.index])
             row = {"node": node.index, "satellite": names[node.index], "group": node.group,
+                   "accelerator": accelerator_names[node.index], "accelerators": built,
                    "alive": node.alive, "busy_accelerator_s": node.busy_accelerator_s,
-                   "utilisation": node.busy_accelerator_s / (self.n_acc * self.horizon_s),
+                   "utilisation": node.busy_accelerator_s / (built * self.horizon_s),
                    "faults": node.faults, "lost_flop": node.lost_flop,
                    "accelerators_lost": node.accelerators_lost}
             if node.physics is not None:
@@ -958,4 +1110,16 @@ class Simulation:
                          bound_tenants=tuple(name for name, mask in self.allowed_station.items()
                                              if mask is not None),
                          isl_transfers=isl_transfers, isl_links=isl_links,
-                         isl_summary=isl_summary)
+                         isl_summary=isl_summary,
+                         accelerators_total=(self.n_acc * len(self.nodes) if self.node_acc is None
+                                             else int(self.node_acc.sum())),
+                         pauses=(self.governor.pauses_frame() if self.governor is not None
+                                 else None),
+                         governance=self.governance)
+
+    def _accelerator_names(self) -> list[str]:
+        """The accelerator name of every node."""
+        fleet = self.inputs.fleet
+        if fleet is None:
+            return [self.inputs.hardware.accelerator.name] * len(self.nodes)
+        return fleet.accelerator_names().tolist()

@@ -29,8 +29,10 @@ PLAN_COLUMNS = ("sat_index", "station_index", "start_s", "end_s", "bytes_capacit
 _NEVER_S = float("-inf")  # "busy until" of a pass nobody has used
 
 
-#: Directions of a transfer, in the order of their codes in :class:`TransferLog`.
-DIRECTIONS = ("up", "down")
+#: Directions of a transfer, in the order of their codes in :class:`TransferLog`
+#: (``monitoring``: the telemetry reserved on monitored nodes' passes, job id -1:
+#: :mod:`orbitsim.sim.monitoring`).
+DIRECTIONS = ("up", "down", "monitoring")
 
 
 class TransferLog:
@@ -162,6 +164,19 @@ class ContactPlan:
 
     def n_passes(self) -> int:
         return sum(len(g.start) for g in self._groups.values())
+
+    def log_reserved(self, pieces: pd.DataFrame | None) -> None:
+        """Log pieces booked before the run (the monitoring telemetry, whose share of each
+        pass the contact plan was built without): columns ``job_id, direction, sat_index,
+        station_index, start_s, end_s, bytes``."""
+        if pieces is None or pieces.empty:
+            return
+        codes = [DIRECTIONS.index(d) for d in pieces["direction"].tolist()]
+        self.log.pending.extend(zip(
+            pieces["job_id"].tolist(), codes, pieces["sat_index"].tolist(),
+            pieces["station_index"].tolist(), pieces["start_s"].tolist(),
+            pieces["end_s"].tolist(), pieces["bytes"].tolist()))
+        self.log.flush()
 
     def next_contact_s(self, group: int, t_s: float, allowed_station: np.ndarray | None) -> float:
         """Start of the earliest pass of ``group`` still open at ``t_s`` over an allowed

@@ -28,7 +28,8 @@ def summarise(result: SimResult) -> dict:
     status = jobs["status"]
     done = jobs[status == "done"]
     n_nodes = len(nodes)
-    total_acc_s = result.accelerators_per_node * n_nodes * result.horizon_s
+    accelerators = result.accelerators_total or result.accelerators_per_node * n_nodes
+    total_acc_s = accelerators * result.horizon_s
     busy_acc_s = float(nodes["busy_accelerator_s"].sum())
     latency = done["latency_s"]
     summary = {
@@ -42,7 +43,9 @@ def summarise(result: SimResult) -> dict:
         "utilisation": busy_acc_s / total_acc_s if total_acc_s > 0 else 0.0,
         "flop_computed": float((jobs["done_flop"] + jobs["lost_flop"]).sum()),
         "flop_delivered": float(done["work_flop"].sum()),
-        "flop_lost_to_faults": float(jobs["lost_flop"].sum()),
+        "flop_lost_to_faults": float(jobs["lost_flop"].sum()
+                                     - (jobs["governance_lost_flop"].sum()
+                                        if "governance_lost_flop" in jobs else 0.0)),
         "latency_p50_s": _percentile(latency, 50),
         "latency_p95_s": _percentile(latency, 95),
         "latency_p99_s": _percentile(latency, 99),
@@ -57,6 +60,7 @@ def summarise(result: SimResult) -> dict:
         "accelerators_lost": int(nodes["accelerators_lost"].sum())
         if "accelerators_lost" in nodes else 0,
         "accelerators_per_node": int(result.accelerators_per_node),
+        "accelerators_total": int(accelerators),
         "hours": result.horizon_s / 3600.0,
     }
     for column, key in (("energy_in_wh", "energy_in_wh"), ("energy_used_wh", "energy_used_wh"),
@@ -101,6 +105,7 @@ def governance_violations(transfers: pd.DataFrame, jobs: pd.DataFrame,
     """Transfers over a station the job's tenant does not allow (re-checked from the log)."""
     if transfers.empty:
         return 0
+    transfers = transfers[transfers["job_id"].to_numpy() >= 0]  # not the monitoring stream
     codes, names = pd.factorize(jobs["tenant"])
     tenant = codes[transfers["job_id"].to_numpy()]
     stations = transfers["station_index"].to_numpy()

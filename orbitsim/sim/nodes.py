@@ -44,7 +44,7 @@ class RunningJob:
 
     __slots__ = ("job_id", "accelerators", "work_flop", "done_flop", "rate_flops", "mfu",
                  "start_s", "checkpoint_interval_s", "history", "lost_flop", "faults",
-                 "accelerator_s", "last_s", "version", "hold")
+                 "accelerator_s", "last_s", "version", "hold", "paused", "saved")
 
     def __init__(self, job_id: int, accelerators: int, work_flop: float, done_flop: float,
                  mfu: float, start_s: float, checkpoint_interval_s: float,
@@ -66,6 +66,10 @@ class RunningJob:
         # A member of a gang keeps its accelerators when its share of the work is done, until
         # the whole gang is done (:meth:`NodeAgent.release`).
         self.hold = hold
+        # Paused by a governance rule (:meth:`NodeAgent.set_paused`): it keeps its
+        # accelerators, which compute nothing and draw no accelerator power.
+        self.paused = False
+        self.saved: tuple[float, float] | None = None  # a checkpoint taken on pausing
 
     def progress_to(self, t_s: float) -> None:
         dt = t_s - self.last_s
@@ -73,7 +77,8 @@ class RunningJob:
             if self.rate_flops > 0.0:
                 self.done_flop = min(self.done_flop + self.rate_flops * dt, self.work_flop)
                 self.history.append((t_s, self.done_flop))
-            self.accelerator_s += self.accelerators * dt
+            if not self.paused:
+                self.accelerator_s += self.accelerators * dt
             self.last_s = t_s
 
     def remaining_s(self) -> float:
@@ -96,11 +101,14 @@ class RunningJob:
         """Work saved by the last checkpoint before ``t_s`` (none: the work at start)."""
         interval = self.checkpoint_interval_s
         if not interval or not math.isfinite(interval):
-            return self.history[0][1]
-        n = math.floor((t_s - self.start_s) / interval)
-        if n <= 0:
-            return self.history[0][1]
-        return self.done_at(self.start_s + n * interval)
+            periodic_s, flop = self.start_s, self.history[0][1]
+        else:
+            n = math.floor((t_s - self.start_s) / interval)
+            periodic_s = self.start_s + max(n, 0) * interval
+            flop = self.done_at(periodic_s) if n > 0 else self.history[0][1]
+        if self.saved is not None and periodic_s <= self.saved[0] <= t_s:
+            return self.saved[1]  # a checkpoint taken on pausing, later than the periodic one
+        return flop
 
 
 class NodeAgent:
@@ -130,6 +138,7 @@ class NodeAgent:
         self.faults = 0
         self.accelerators_lost = 0
         self.exact_regime_s = 0.0
+        self.paused_accelerators = 0  # held by paused jobs: neither free nor computing
         # Physics book-keeping.
         self._physics_t = 0.0  # time the physics has been advanced to
         self._busy_since_sync = 0.0  # busy accelerator-seconds since then (unconstrained)
@@ -143,7 +152,7 @@ class NodeAgent:
 
     @property
     def busy(self) -> int:
-        return self.accelerators - self.free
+        return self.accelerators - self.free - self.paused_accelerators
 
     # --- accounting ---------------------------------------------------------------------------
 
@@ -221,7 +230,8 @@ class NodeAgent:
         if down:
             fraction = 0.0
         for job in self.jobs.values():
-            job.rate_flops = job.accelerators * self.peak_acc * fraction * job.mfu
+            job.rate_flops = (0.0 if job.paused else
+                              job.accelerators * self.peak_acc * fraction * job.mfu)
 
     def _arm(self) -> None:
         """Timers: in the exact regime one node timer; else one per job plus the guard."""
@@ -312,6 +322,38 @@ class NodeAgent:
                 self._power_w = self.busy * self.p_acc_max
         self.on_release(self, job)
 
+    def set_paused(self, job: RunningJob, paused: bool, *, checkpoint: bool = False,
+                   roll_back: bool = False) -> float:
+        """Pause (or resume) a job running or held on this node, from now: a paused job keeps
+        its accelerators, which compute nothing and draw no accelerator power.
+        ``checkpoint``: the job saves its state on pausing (nothing to redo after);
+        ``roll_back``: it goes back to its last checkpoint (the work since then lost). Returns
+        the work lost, FLOP."""
+        if job.paused == paused or (job.job_id not in self.jobs
+                                    and job.job_id not in self.held):
+            return 0.0
+        self.sync()
+        self.progress_jobs()
+        lost = 0.0
+        if paused:
+            if roll_back:
+                before = job.done_flop
+                self._roll_back(job)
+                lost = before - job.done_flop
+            elif checkpoint:
+                job.saved = (self.env.now, job.done_flop)
+        job.paused = paused
+        self.paused_accelerators += job.accelerators if paused else -job.accelerators
+        self._set_rates()
+        self._arm()
+        return lost
+
+    def _unpause(self, job: RunningJob) -> None:
+        """A paused job leaves this node: its accelerators are no longer held paused."""
+        if job.paused:
+            job.paused = False
+            self.paused_accelerators -= job.accelerators
+
     def _finish(self, job: RunningJob) -> None:
         job.done_flop = job.work_flop
         del self.jobs[job.job_id]
@@ -355,6 +397,7 @@ class NodeAgent:
         self.progress_jobs()
         self._account()
         del self.held[job.job_id]
+        self._unpause(job)
         self.free += job.accelerators
         self._after_change()
 
@@ -366,6 +409,7 @@ class NodeAgent:
         self._roll_back(job)
         self.jobs.pop(job.job_id, None)
         self.held.pop(job.job_id, None)
+        self._unpause(job)
         job.version += 1
         self.free += job.accelerators
         self._after_change()
@@ -552,6 +596,7 @@ class NodeAgent:
         self._roll_back(hit)
         self.jobs.pop(hit.job_id, None)
         self.held.pop(hit.job_id, None)
+        self._unpause(hit)
         hit.version += 1
         hit.faults += 1
         self.free += hit.accelerators - 1
@@ -567,6 +612,7 @@ class NodeAgent:
         hit = list(self.jobs.values()) + list(self.held.values())
         for job in hit:
             self._roll_back(job)
+            self._unpause(job)
             job.version += 1
         self.jobs.clear()
         self.held.clear()

@@ -210,6 +210,14 @@ def simulate_partitioned(scenario, *, partitions: int = 1, scheduler: str | None
     if scenario.fail_nodes or scenario.isl_cuts:
         raise InputError("fail_nodes and isl_cuts are not supported in partitioned runs",
                          source=source, field="partitions")
+    for refused, what in ((scenario.isl == "mesh", 'isl = "mesh" (one mesh joins the shells)'),
+                          (bool(scenario.hardware_groups), "hardware_groups"),
+                          (scenario.governance.active
+                           or scenario.governance.monitoring_bytes_per_node_hour > 0,
+                           "governance rules")):
+        if refused:
+            raise InputError(f"{what}: not supported in partitioned runs; run without "
+                             "--partitions", source=source, field="partitions")
     context = load_context(scenario, source)
     check_injections(scenario, len(context.constellation), context.network.names, source)
     check_job_volume(context.workload, scenario.hours * 3600.0, source)

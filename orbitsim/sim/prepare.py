@@ -16,6 +16,7 @@ from orbitsim.geometry.contacts import StationTable, chunk_passes, combine_compa
 from orbitsim.geometry.isl import Mesh
 from orbitsim.geometry.propagate import GeometryChunk, failures_frame, map_chunks
 from orbitsim.model.constellation import Constellation
+from orbitsim.model.fleet import Fleet
 from orbitsim.model.ground import GroundNetwork
 from orbitsim.model.hardware import NodeHardware
 from orbitsim.model.timegrid import TimeGrid
@@ -52,10 +53,24 @@ class SimInputs:
     decay_s: np.ndarray | None = None
     #: ``isl = "mesh"``: the laser mesh and what routing over it needs (None otherwise).
     mesh: MeshInputs | None = None
+    #: A mixed fleet (:class:`~orbitsim.model.fleet.Fleet`; ``hardware`` is its group 0), or
+    #: None: every node is ``hardware``.
+    fleet: Fleet | None = None
+    #: Geofence regions by name: per node, the ``(k, 2)`` intervals (s) during which its
+    #: sub-satellite point is inside (:func:`orbitsim.geometry.regions.region_intervals`).
+    region_intervals: dict[str, list[np.ndarray]] | None = None
+    #: The monitoring telemetry's downlink, reserved on the monitored nodes' passes before any
+    #: transfer (:func:`orbitsim.sim.monitoring.reserve_monitoring`): transfer-log pieces.
+    monitoring: pd.DataFrame | None = None
 
     @property
     def n_nodes(self) -> int:
         return len(self.constellation)
+
+    def node_hardware(self, node: int) -> NodeHardware:
+        """The hardware of node ``node``."""
+        return self.hardware if self.fleet is None else \
+            self.fleet.hardware[int(self.fleet.index[node])]
 
 
 @dataclass(eq=False)
@@ -201,18 +216,82 @@ class ChunkInputs:
     nodes: list[NodePhysics] | None
     faults: NodeFaults | None
     positions_km: np.ndarray | None = None  # (n, n_times, 3) float32 ECEF if asked for
+    #: per region name, per satellite of the chunk: intervals inside (s)
+    regions: dict[str, list[np.ndarray]] | None = None
+
+
+def _rows(chunk: GeometryChunk, rows: np.ndarray) -> GeometryChunk:
+    """The satellites ``rows`` (indices within the chunk) of a chunk, as a chunk."""
+    pick = {name: getattr(chunk, name)[rows] for name in
+            ("r_ecef_km", "lat_deg", "lon_deg", "alt_km", "illuminated", "error")}
+    velocity = chunk.v_ecef_km_s[rows] if chunk.v_ecef_km_s is not None else None
+    return GeometryChunk(chunk.start, chunk.start + len(rows), v_ecef_km_s=velocity,
+                         sun_ecef_km=chunk.sun_ecef_km, **pick)
+
+
+def _fleet_physics(chunk: GeometryChunk, grid: TimeGrid, fleet: Fleet, rng, attrition,
+                   physics: bool, faults: bool, record_history: bool):
+    """Node physics and fault draws of a chunk whose nodes carry several hardwares: each
+    hardware's nodes of the chunk at once (in group order, drawing from the chunk's streams in
+    turn), put back in node order."""
+    n = chunk.n_sats
+    local = fleet.index[chunk.start:chunk.stop]
+    nodes: list | None = [None] * n if physics else None
+    sefi: list = [None] * n
+    failure_s = np.full(n, np.inf)
+    losses: list = [None] * n
+    recovery = np.zeros(n)
+    for k in np.unique(local).tolist():
+        rows = np.flatnonzero(local == k)
+        part = _rows(chunk, rows)
+        hardware = fleet.hardware[k]
+        if physics:
+            for row, node in zip(rows.tolist(), nodes_from_geometry(
+                    hardware, part, grid.seconds, record=record_history)):
+                nodes[row] = node
+        if faults:
+            drawn = node_faults(hardware, grid.seconds, rng,
+                                lat_deg=np.nan_to_num(part.lat_deg),
+                                lon_deg=np.nan_to_num(part.lon_deg), attrition_rng=attrition)
+            for j, row in enumerate(rows.tolist()):
+                sefi[row] = drawn.sefi_s[j]
+                losses[row] = drawn.accelerator_loss_s[j]
+            failure_s[rows] = drawn.failure_s
+            recovery[rows] = hardware.radiation.sefi_recovery_s
+    drawn = NodeFaults(sefi, failure_s, recovery, losses) if faults else None
+    return nodes, drawn
 
 
 def prepare_chunk(chunk: GeometryChunk, grid: TimeGrid, *, hardware: NodeHardware,
                   table: StationTable, seed: int, physics: bool = True, faults: bool = True,
-                  record_history: bool = True, keep_positions: bool = False) -> ChunkInputs:
-    """Passes, node physics and fault times of one propagated chunk (with velocities).
+                  record_history: bool = True, keep_positions: bool = False,
+                  fleet: Fleet | None = None, regions=()) -> ChunkInputs:
+    """Passes, node physics and fault times of one propagated chunk (with velocities), the
+    intervals its satellites spend over each of ``regions``
+    (:class:`~orbitsim.model.regions.Region`), and with ``keep_positions`` its positions.
 
     Top-level and a pure function of its arguments, so that it runs in worker processes and
     gives the same bits there: the fault generator of a chunk derives from the scenario seed and
     the chunk's first satellite only, so the draws do not depend on the number of workers.
     """
     passes = compact_passes(chunk_passes(chunk, grid, table=table))
+    inside = None
+    if regions:
+        from orbitsim.geometry.regions import region_intervals
+
+        inside = {region.name: region_intervals(region, chunk.r_ecef_km, chunk.v_ecef_km_s,
+                                                chunk.lat_deg, chunk.lon_deg, grid.seconds)
+                  for region in regions}
+    if fleet is not None and fleet.mixed:
+        rng = attrition = None
+        if faults:
+            rng = np.random.default_rng(
+                np.random.SeedSequence(seed, spawn_key=(FAULT_STREAM, chunk.start)))
+            attrition = np.random.default_rng(
+                np.random.SeedSequence(seed, spawn_key=(ATTRITION_STREAM, chunk.start)))
+        nodes, drawn = _fleet_physics(chunk, grid, fleet, rng, attrition, physics, faults,
+                                      record_history)
+        return ChunkInputs(passes, nodes, drawn, _positions(chunk, keep_positions), inside)
     nodes = (nodes_from_geometry(hardware, chunk, grid.seconds, record=record_history)
              if physics else None)
     drawn = None
@@ -223,8 +302,12 @@ def prepare_chunk(chunk: GeometryChunk, grid: TimeGrid, *, hardware: NodeHardwar
             np.random.SeedSequence(seed, spawn_key=(ATTRITION_STREAM, chunk.start)))
         drawn = node_faults(hardware, grid.seconds, rng, lat_deg=np.nan_to_num(chunk.lat_deg),
                             lon_deg=np.nan_to_num(chunk.lon_deg), attrition_rng=attrition)
-    positions = chunk.r_ecef_km.astype(np.float32) if keep_positions else None
-    return ChunkInputs(passes, nodes, drawn, positions)
+    return ChunkInputs(passes, nodes, drawn, _positions(chunk, keep_positions), inside)
+
+
+def _positions(chunk: GeometryChunk, keep: bool) -> np.ndarray | None:
+    """A chunk's ECEF positions as float32 (the mesh's light times), or None."""
+    return chunk.r_ecef_km.astype(np.float32) if keep else None
 
 
 def relay_chunk(chunk: GeometryChunk, grid: TimeGrid, *, table: StationTable) -> ChunkInputs:
@@ -240,7 +323,8 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
                    record_history: bool = True, fail_nodes=(),
                    station_outages=(), isl_rate_bps: float = LASER_ISL_RATE_BPS,
                    isl_hop_delay_s: float = 0.0, relay: Constellation | None = None,
-                   relay_range_km: float | None = None) -> SimInputs:
+                   relay_range_km: float | None = None, fleet: Fleet | None = None,
+                   regions=(), monitoring=None) -> SimInputs:
     """Geometry -> node physics, contacts, ISL groups and fault times (and with
     ``isl="mesh"`` the laser mesh, :func:`prepare_mesh`, from the same propagation).
 
@@ -248,7 +332,10 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     :func:`inject_node_failures` and :func:`apply_station_outages`). ``isl_rate_bps``,
     ``isl_hop_delay_s``, ``relay`` and ``relay_range_km`` describe the mesh (``isl="mesh"``
     only): every link's rate, the switching delay at each hop, a relay constellation and the
-    range of the links between it and the nodes.
+    range of the links between it and the nodes. ``fleet``: a mixed fleet (each node's physics
+    and faults from its own hardware); ``regions``: geofence regions, whose intervals over
+    every node are computed from the same propagation; ``monitoring``: a
+    :class:`~orbitsim.sim.monitoring.MonitoringStream` reserved on the passes of its nodes.
 
     Fault times come from their own child of ``SeedSequence(seed)`` so that the jobs and the
     faults of a scenario are independent and reproducible.
@@ -265,26 +352,38 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     table = StationTable.of(network, grid.duration_s, None, seed)
     passes = []  # per chunk, the compact columns only (30 bytes a pass)
     orbit_failures: list = []
+    mixed = fleet is not None and fleet.mixed
+    extra = {"fleet": fleet} if mixed else {}
+    if regions:
+        extra["regions"] = tuple(regions)
+    inside: dict[str, list[np.ndarray]] = {region.name: [] for region in regions}
+    recoveries: list[np.ndarray] = []
     # One propagation feeds the node physics, the fault draws and the contact plan; with
     # workers > 1 all of it runs in the workers, which send back only what a run keeps.
     for part in map_chunks(constellation, grid, prepare_chunk, workers=workers,
                            failures=orbit_failures,
                            with_velocity=True, hardware=hardware, table=table, seed=seed,
                            physics=physics, faults=faults, record_history=record_history,
-                           keep_positions=mesh_mode):
+                           keep_positions=mesh_mode, **extra):
         passes.append(part.passes)
         if mesh_mode:
             positions.append(part.positions_km)
         if physics:
             for node in part.nodes:
-                node.hardware = hardware  # one object, not one copy per worker chunk
+                # one object, not one copy per worker chunk
+                node.hardware = _same_hardware(node.hardware, fleet) if mixed else hardware
             nodes.extend(part.nodes)
         if faults:
             sefi.extend(part.faults.sefi_s)
             failures.append(part.faults.failure_s)
             losses.extend(part.faults.accelerator_loss_s or [])
-    fault_times = (NodeFaults(sefi, np.concatenate(failures), hardware.radiation.sefi_recovery_s,
-                              losses)
+            if mixed:
+                recoveries.append(np.asarray(part.faults.recovery_s, dtype=float))
+        for name, found in (part.regions or {}).items():
+            inside[name].extend(found)
+    recovery_s = (np.concatenate(recoveries) if mixed and recoveries
+                  else hardware.radiation.sefi_recovery_s)
+    fault_times = (NodeFaults(sefi, np.concatenate(failures), recovery_s, losses)
                    if faults and failures else None)
     fault_times = inject_node_failures(fault_times, len(constellation), fail_nodes,
                                        hardware.radiation.sefi_recovery_s)
@@ -294,6 +393,11 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     fault_times = inject_decays(fault_times, decay_s, hardware.radiation.sefi_recovery_s)
     contacts = combine_compact(passes, constellation.names, table.names)
     contacts = apply_station_outages(contacts, list(network.names), station_outages)
+    reserved = None
+    if monitoring is not None:
+        from orbitsim.sim.monitoring import reserve_monitoring
+
+        contacts, reserved = reserve_monitoring(contacts, monitoring, grid.duration_s)
     group_of_node = isl_groups(constellation, isl)
     mesh = None
     if mesh_mode:
@@ -306,7 +410,20 @@ def prepare_inputs(constellation: Constellation, network: GroundNetwork, hardwar
     return SimInputs(constellation=constellation, grid=grid, hardware=hardware, network=network,
                      nodes=nodes, contacts=contacts, group_of_node=group_of_node,
                      faults=fault_times, operator=getattr(constellation, "name", "operator"),
-                     orbit_errors=orbit_errors, decay_s=decay_s, mesh=mesh)
+                     orbit_errors=orbit_errors, decay_s=decay_s, mesh=mesh,
+                     fleet=fleet if mixed else None,
+                     region_intervals=inside if regions else None, monitoring=reserved)
+
+
+def _same_hardware(node_hardware: NodeHardware, fleet: Fleet) -> NodeHardware:
+    """The fleet's own object equal to a worker's copy of one of its hardwares."""
+    for candidate in fleet.hardware:
+        if candidate is node_hardware:
+            return candidate
+    for candidate in fleet.hardware:
+        if candidate == node_hardware:
+            return candidate
+    return node_hardware
 
 
 def one_relay_at_a_time(contacts: pd.DataFrame) -> pd.DataFrame:

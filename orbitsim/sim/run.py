@@ -20,7 +20,12 @@ from orbitsim.model.catalogue import load_constellation
 from orbitsim.model.ground import load_ground_network
 from orbitsim.model.node_sample import apply_sample
 from orbitsim.model.scenario import Scenario, load_scenario, node_hardware
-from orbitsim.model.scenario_checks import check_injections, check_job_volume, check_mesh
+from orbitsim.model.scenario_checks import (
+    check_fleet_and_governance,
+    check_injections,
+    check_job_volume,
+    check_mesh,
+)
 from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
@@ -211,6 +216,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     # What validate refuses, refused here too before any work (same messages).
     check_injections(scenario, len(constellation), network.names, source)
     check_job_volume(workload, scenario.hours * 3600.0, source)
+    fleet = check_fleet_and_governance(scenario, constellation, workload, network, source,
+                                       hardware)
+    rules, regions, monitoring = _governance_inputs(scenario, workload, network, hardware,
+                                                    fleet, len(constellation))
     policy_object = resolve_policy(scenario.policy, base_dir=scenario.base_dir,
                                    source="--policy" if policy is not None else source)
     grid = scenario.time_grid()
@@ -235,7 +244,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                               station_outages=scenario.station_outages,
                               isl_rate_bps=scenario.isl_rate_bps,
                               isl_hop_delay_s=scenario.isl_hop_delay_s, relay=relay,
-                              relay_range_km=scenario.relay_range_km)
+                              relay_range_km=scenario.relay_range_km, fleet=fleet,
+                              regions=regions, monitoring=monitoring)
 
     if reuse_geometry:
         key = (scenario.path_of(scenario.constellation),
@@ -245,7 +255,12 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                scenario.fail_nodes, scenario.station_outages, scenario.sample,
                scenario.isl_rate_bps, scenario.isl_hop_delay_s,
                scenario.relay_constellation and scenario.path_of(scenario.relay_constellation),
-               scenario.relay_range_km)
+               scenario.relay_range_km,
+               json.dumps(scenario.model_dump(mode="json", include={"hardware_groups",
+                                                                    "governance"}),
+                          sort_keys=True),
+               # the monitored nodes and geofence regions follow the tenants' terms
+               scenario.workload if rules is not None else None)
         inputs = _prepared(key, build)
     else:
         inputs = build()
@@ -255,21 +270,24 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                          start_hour_utc=start.hour + start.minute / 60.0)
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
-                            isl_cuts=scenario.isl_cuts)
+                            isl_cuts=scenario.isl_cuts, governance=rules)
     result = simulation.run(progress=lambda f: report("simulation", f))
     summary, orbit_errors, stale = finish_summary(
         scenario, inputs, result, grid, constellation, workload, sample,
-        max_epoch_age_days=max_epoch_age_days, hardware=hardware)
+        max_epoch_age_days=max_epoch_age_days, hardware=hardware, fleet=fleet, rules=rules,
+        monitoring=monitoring)
     return RunResult(scenario=scenario, inputs=inputs, result=result, summary=summary,
                      orbit_errors=orbit_errors, stale_elements=stale)
 
 
 
 def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, grid, constellation,
-                   workload, sample, *, max_epoch_age_days: float, hardware) -> tuple:
+                   workload, sample, *, max_epoch_age_days: float, hardware, fleet=None,
+                   rules=None, monitoring=None) -> tuple:
     """The summary of a finished simulation (``summarise`` and what the run adds to it:
     injected faults, the ground link, workload classes, orbit hygiene, the sample's
-    extrapolation); returns ``(summary, orbit_errors, stale_elements)``."""
+    extrapolation, a mixed ``fleet``'s groups, the governance ``rules``' figures with the
+    ``monitoring`` stream's); returns ``(summary, orbit_errors, stale_elements)``."""
     summary = summarise(result)
     # Injected faults and their cost (the drawn faults are counted by summarise).
     summary["nodes_failed_injected"] = len({f.node for f in scenario.fail_nodes
@@ -299,4 +317,59 @@ def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, gri
         summary["sample"] = extrapolate(summary, result.jobs, sample,
                                         accelerators_per_node=hardware.accelerators,
                                         hours=grid.duration_s / 3600.0)
+    if fleet is not None:
+        summary["hardware_groups"] = fleet_metrics(result, fleet)
+    if rules is not None:
+        from orbitsim.sim.governance import governance_metrics
+        from orbitsim.sim.monitoring import generated_bytes
+
+        summary["governance"] = governance_metrics(
+            result, rules, monitoring_generated_bytes=(
+                generated_bytes(monitoring, grid.duration_s) if monitoring is not None
+                else 0.0))
     return summary, orbit_errors, stale
+
+
+def _governance_inputs(scenario: Scenario, workload, network, hardware, fleet, n_nodes: int):
+    """The rules a run enforces (None without any), the geofence regions to compute over the
+    nodes' tracks and the monitoring stream to reserve on their passes (None without)."""
+    governance = scenario.governance
+    if not governance.active and governance.monitoring_bytes_per_node_hour <= 0:
+        return None, (), None
+    from orbitsim.model.regions import make_region
+    from orbitsim.sim.governance import build_rules
+    from orbitsim.sim.monitoring import MonitoringStream
+
+    names = (fleet.accelerator_names() if fleet is not None
+             else np.full(n_nodes, hardware.accelerator.name, dtype=object))
+    rules = build_rules(governance, workload.tenants, names)
+    regions = tuple(make_region(name, countries, boxes)
+                    for name, (countries, boxes) in rules.region_specs().items())
+    monitoring = None
+    if governance.monitoring_bytes_per_node_hour > 0 and rules.monitored.any():
+        allowed = None
+        if governance.monitoring_countries:
+            wanted = {c.upper() for c in governance.monitoring_countries}
+            allowed = np.array([str(s.country).upper() in wanted for s in network.stations])
+        monitoring = MonitoringStream(governance.monitoring_bytes_per_node_hour,
+                                      rules.monitored, allowed)
+    return rules, regions, monitoring
+
+
+def fleet_metrics(result: SimResult, fleet) -> dict:
+    """``summary.json["hardware_groups"]``: per hardware group of a mixed fleet, its nodes,
+    accelerator, accelerators a node, delivered accelerator-hours and utilisation."""
+    nodes = result.nodes
+    out = {}
+    for k, label in enumerate(fleet.labels):
+        mine = nodes[fleet.index[nodes["node"].to_numpy()] == k]
+        if mine.empty:
+            continue
+        hardware = fleet.hardware[k]
+        busy = float(mine["busy_accelerator_s"].sum())
+        total = float(mine["accelerators"].sum()) * result.horizon_s
+        out[label] = {"hardware": hardware.name, "accelerator": hardware.accelerator.name,
+                      "nodes": int(len(mine)), "accelerators_per_node": hardware.accelerators,
+                      "accelerator_hours": busy / 3600.0,
+                      "utilisation": busy / total if total > 0 else 0.0}
+    return out

@@ -109,9 +109,29 @@ class RegionPolicy(_Model):
     export_levy_fraction: NonNegativeFloat = 0.0
 
 
+class ExportTerm(_Model):
+    """A revenue share a licensing state takes on ``accelerator`` compute sold to buyers from
+    ``buyer_countries`` (ISO 3166-1 alpha-2) under an export licence."""
+
+    accelerator: str
+    buyer_countries: list[str] = Field(min_length=1)
+    licensing_country: str = ""
+    revenue_share_fraction: Fraction
+
+
 class PolicyTerms(_Model):
     regions: dict[str, RegionPolicy] = {}
     references: dict[str, float] = {}
+    export_terms: dict[str, ExportTerm] = {}
+
+    def export_term(self, accelerator: str, buyer_country: str) -> ExportTerm | None:
+        """The export term on ``accelerator`` sold to a buyer from ``buyer_country``."""
+        country = (buyer_country or "").upper()
+        for term in self.export_terms.values():
+            if term.accelerator == accelerator and country in {
+                    c.upper() for c in term.buyer_countries}:
+                return term
+        return None
 
 
 class ValueTerms(_Model):
@@ -570,9 +590,9 @@ def check_generations(economics: Economics) -> None:
 
 
 __all__ = [
-    "CommonTerms", "Economics", "FILES", "GroundTerms", "HOURS_PER_YEAR", "MASS_PRICED",
-    "ManufacturingPrices", "OrbitTerms", "Param", "PolicyTerms", "Region", "RegionPolicy",
-    "TimelineTerms", "Trajectory", "Trends", "ValueTerms", "accelerator_line",
+    "CommonTerms", "Economics", "ExportTerm", "FILES", "GroundTerms", "HOURS_PER_YEAR",
+    "MASS_PRICED", "ManufacturingPrices", "OrbitTerms", "Param", "PolicyTerms", "Region",
+    "RegionPolicy", "TimelineTerms", "Trajectory", "Trends", "ValueTerms", "accelerator_line",
     "check_generations", "economics_dir", "line_comments", "load_economics", "model_parameters",
     "numeric_leaves", "read_part", "split_ranges",
 ]

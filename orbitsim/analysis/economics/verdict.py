@@ -15,6 +15,7 @@ launch price closes the gap), booleans as booleans, units in the key names.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -135,6 +136,9 @@ class Verdict:
     workloads: dict[str, WorkloadValue] = field(default_factory=dict)
     ladder: tuple[LadderStep, ...] = ()
     text: str = ""
+    #: A mixed fleet's own verdict of each hardware group, by label (empty for one hardware;
+    #: :mod:`orbitsim.analysis.economics.fleet`)
+    groups: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def launch_price_usd_per_kg(self) -> float:
@@ -310,12 +314,30 @@ class Verdict:
                                          for k, v in self.orbit.capex_per_node_usd.items()},
             "node_mass_kg": {k: _num(v) for k, v in self.orbit.mass_kg.items()},
             "contact_minutes_per_year": _num(self.facts.contact_minutes_per_year),
+            **({"hardware_groups": {label: {k: (_num(v) if isinstance(v, float) else v)
+                                            for k, v in _group_headline(g).items()}
+                                    for label, g in self.groups.items()}}
+               if self.groups else {}),
         }
+
+
+def _group_headline(v: Verdict) -> dict[str, Any]:
+    """The headline figures of one hardware group's verdict (a mixed fleet's)."""
+    from orbitsim.analysis.economics.fleet import group_summary
+
+    return group_summary(v)
 
 
 def verdict_text(v: Verdict) -> str:
     """Plain sentences: the comparison at equal utilisation with its odds, what would close
     the gap, the timeline and the workloads for which orbit is viable."""
+    if v.groups:  # a mixed fleet: say so, and what each group costs
+        parts = [f"{label} {_usd(g.orbit_usd_per_accelerator_hour)} against "
+                 f"{_usd(g.ground_usd_per_accelerator_hour_same_utilisation)}"
+                 for label, g in v.groups.items()]
+        fleet = (f"A mixed fleet, priced group by group and summed ({'; '.join(parts)} per "
+                 f"accelerator-hour). ")
+        return fleet + verdict_text(dataclasses.replace(v, groups={}))
     if v.facts.utilisation <= 0 or not math.isfinite(v.orbit_usd_per_accelerator_hour):
         ground = _usd(v.ground_usd_per_accelerator_hour_own_utilisation)
         return (f"The run delivered no accelerator-hours in orbit, so there is no orbital cost "
@@ -554,9 +576,8 @@ def evaluate(hardware: NodeHardware, economics: Economics, facts: Facts, *,
 
 
 def _with_text(v: Verdict) -> Verdict:
-    import dataclasses
-
     return dataclasses.replace(v, text=verdict_text(v))
+
 
 
 def verdict_from_summary(summary: Mapping[str, Any], hardware: NodeHardware, n_nodes: int,
