@@ -38,6 +38,41 @@ def write_parquet(frame, path: Path) -> Path:
     return path
 
 
+def _write_table(run, table: str, path: Path, instants) -> Path:
+    """``jobs.parquet`` or ``transfers.parquet``: from the run's table in memory, or (a
+    streamed run) copied from its spool a row group at a time, the ``*_utc`` columns added
+    to each (:func:`orbitsim.sim.run.with_datetimes`): the same columns, types and values
+    as :func:`write_parquet` of the whole table, never the whole table in memory."""
+    spool = run.result.spooled(table) if hasattr(run.result, "spooled") else None
+    if spool is None or len(spool) == 0:
+        return write_parquet(getattr(run, table), path)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    grid = run.inputs.grid
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            for batch in spool.arrow_batches():
+                table_ = pa.Table.from_batches([batch]).replace_schema_metadata(None)
+                for column in instants:
+                    name = column.removesuffix("_s") + "_utc"
+                    if column not in table_.column_names or name in table_.column_names:
+                        continue
+                    seconds = table_.column(column).to_numpy().astype(float, copy=False)
+                    utc = pa.array(grid.datetimes(seconds))
+                    table_ = table_.add_column(table_.column_names.index(column) + 1,
+                                               name, utc)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table_.schema, compression="zstd",
+                                              write_statistics=False)
+                writer.write_table(table_)
+        finally:
+            if writer is not None:
+                writer.close()
+    return path
+
+
 def check_out_dir(out: str | Path) -> Path:
     """``out`` must be a folder or not exist yet: InputError if it is a file (or a file stands
     where one of its parents must be). Called before a long run, and again before writing."""
@@ -62,10 +97,12 @@ def write_outputs(run, out: str | Path) -> list[Path]:
 
 def _write_files(run, out: Path) -> list[Path]:
     """Every file of a run, written into the folder ``out``."""
+    from orbitsim.sim.run import JOB_INSTANTS, TRANSFER_INSTANTS
+
     files = [
-        write_parquet(run.jobs, out / "jobs.parquet"),
+        _write_table(run, "jobs", out / "jobs.parquet", JOB_INSTANTS),
         write_parquet(run.nodes, out / "nodes.parquet"),
-        write_parquet(run.transfers, out / "transfers.parquet"),
+        _write_table(run, "transfers", out / "transfers.parquet", TRANSFER_INSTANTS),
     ]
     if getattr(run.result, "isl_transfers", None) is not None:  # isl = "mesh"
         files.append(write_parquet(run.result.isl_transfers, out / "isl_transfers.parquet"))

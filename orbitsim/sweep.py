@@ -297,7 +297,7 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
         scalar = _scalar(value)
         if scalar is not None:
             row[f"governance_{key}"] = scalar
-    jobs = run.jobs
+    jobs = run.job_columns(["status", "arrival_s", "finish_s"])
     if {"status", "arrival_s", "finish_s"} <= set(jobs.columns):
         done = jobs[jobs["status"] == "done"]
         latency = (done["finish_s"] - done["arrival_s"]).to_numpy(dtype=float)

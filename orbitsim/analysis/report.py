@@ -135,7 +135,9 @@ def node_plot(run, node: int) -> Plot:
     hardware = run.inputs.hardware
     horizon_s = float(run.result.horizon_s)
     history = run.products.focus_history if node == run.products.focus_node else None
-    time_s, fraction = node_busy_fraction(run.jobs, node, hardware.accelerators, horizon_s)
+    time_s, fraction = node_busy_fraction(
+        run.job_columns(["node", "start_s", "compute_end_s", "accelerators"]), node,
+        hardware.accelerators, horizon_s)
     name = run.inputs.constellation.names[node]
     floor = 1.0 - hardware.battery.depth_of_discharge
     if run.inputs.nodes is None:
@@ -171,7 +173,7 @@ def contact_plot(run) -> Plot:
 
 
 def latency_plot(run) -> Plot:
-    jobs = run.jobs
+    jobs = run.job_columns(["status", "kind", "latency_s"])
     done = jobs[jobs["status"] == "done"]
     by_kind = {str(kind): group["latency_s"].to_numpy(dtype=float)
                for kind, group in done.groupby("kind", sort=True)}
@@ -192,7 +194,7 @@ def throughput_plot(run, policy_summaries: Mapping[str, Mapping] | None) -> Plot
         caption = (f"{len(per_hour)} scheduling policies on the same scenario and seed: "
                    f"accelerator-hours delivered and jobs finished per hour of simulated time.")
         return Plot("throughput", "Throughput per policy", caption, plots.png_bytes(figure))
-    jobs = run.jobs
+    jobs = run.job_columns(["status", "kind", "accelerator_s"])
     done = jobs[jobs["status"] == "done"]
     hours = (done["accelerator_s"] / 3600.0).groupby(done["kind"]).sum()
     counts = done.groupby("kind").size()

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import deque
+from array import array
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -25,11 +27,14 @@ from orbitsim.errors import InputError
 from orbitsim.model.workload import Workload
 from orbitsim.physics.node import NodePhysics
 from orbitsim.policies.base import JobRequest, NodeView, Policy
-from orbitsim.sim.links import ContactPlan
+from orbitsim.sim.job_inputs import JobInputs
+from orbitsim.sim.links import ContactPlan, TransferLog
 from orbitsim.sim.nodes import NodeAgent, RunningJob
 from orbitsim.sim.prepare import SimInputs
 
 STAGES = ("upload", "queue", "compute", "download")
+#: Rows of final jobs written to the jobs spool at a time (:meth:`Simulation._final`).
+SPOOL_ROWS = 65_536
 #: Largest number of candidate nodes shown to a policy at once (a seeded sample beyond it).
 MAX_CANDIDATES = 256
 MAX_STATEFUL_CANDIDATES = 64
@@ -43,13 +48,42 @@ SCAN_BLOCK = 1024
 STATE_ARRAYS = ("soc", "sunlit", "temp_k", "temp_margin_k", "power_cap_w", "throughput_flops")
 
 
+class _Table:
+    """A table field of :class:`SimResult`: set to a DataFrame or to a spool
+    (:class:`orbitsim.sim.spool.Spool`, a streamed run's table on disk), read as a DataFrame
+    (a spool is read once, on first access, and kept). :meth:`SimResult.spooled` and
+    :meth:`SimResult.columns` read a spool without holding the whole table."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.name)  # no default: a required field
+        value = obj.__dict__[self.name]
+        if isinstance(value, pd.DataFrame):
+            return value
+        frame = obj.__dict__.get("_loaded_" + self.name)
+        if frame is None:
+            frame = obj.__dict__["_loaded_" + self.name] = value.frame()
+        return frame
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.name] = value
+        obj.__dict__.pop("_loaded_" + self.name, None)
+
+
 @dataclass
 class SimResult:
-    """Outcome of a run: per-job and per-node tables, transfers, and the inputs' context."""
+    """Outcome of a run: per-job and per-node tables, transfers, and the inputs' context.
 
-    jobs: pd.DataFrame
+    ``jobs`` and ``transfers`` read as DataFrames; a streamed run keeps them in spool files
+    (:mod:`orbitsim.sim.spool`) until then: :meth:`spooled` gives the spool (or None) and
+    :meth:`columns` a few columns, for code that must not hold a whole table."""
+
+    jobs: pd.DataFrame = _Table()
     nodes: pd.DataFrame
-    transfers: pd.DataFrame
+    transfers: pd.DataFrame = _Table()
     horizon_s: float
     accelerators_per_node: int
     node_physics: list[NodePhysics] | None
@@ -68,6 +102,33 @@ class SimResult:
     pauses: pd.DataFrame | None = None
     #: The rules the run enforced (:class:`orbitsim.sim.governance.GovernanceRules`), or None.
     governance: object = None
+
+    def spooled(self, table: str):
+        """The spool holding table ``table`` (``"jobs"`` or ``"transfers"``), None if it is
+        a DataFrame in memory."""
+        value = self.__dict__[table]
+        return None if isinstance(value, pd.DataFrame) else value
+
+    def columns(self, table: str, names) -> pd.DataFrame:
+        """Only the columns ``names`` of table ``table`` that it has (``"jobs"`` or
+        ``"transfers"``), read from its spool if it has one (never the whole table)."""
+        spool = self.spooled(table)
+        if spool is None:
+            frame = self.__dict__[table]
+            return frame[[c for c in names if c in frame.columns]]
+        loaded = self.__dict__.get("_loaded_" + table)
+        if loaded is not None:
+            return loaded[[c for c in names if c in loaded.columns]]
+        return spool.columns(list(names))
+
+    def rows(self, table: str) -> int:
+        """Rows of table ``table``."""
+        return len(self.__dict__[table])
+
+    def column_names(self, table: str) -> list[str]:
+        """The columns of table ``table``."""
+        spool = self.spooled(table)
+        return list(self.__dict__[table].columns) if spool is None else spool.column_names
 
 
 class _LazyArrays(dict):
@@ -295,46 +356,61 @@ class Simulation:
     # --- job table ---------------------------------------------------------------------------
 
     def _load_jobs(self, jobs: pd.DataFrame) -> None:
-        self.jobs_in = jobs.reset_index(drop=True)
+        """The job table, compact (:class:`JobInputs`), and the per-job state of the jobs in
+        flight. Per-job state lives in dicts keyed by job index: an entry is made when the
+        job first changes it (each dict has the default of a job that never did) and popped
+        when its row is written out, so a streamed run holds only the jobs in flight."""
         n = len(jobs)
-        self.job_tenant = jobs["tenant"].tolist()
-        self.job_kind = jobs["kind"].tolist()
-        self.job_arrival = jobs["arrival_s"].to_numpy(dtype=float).tolist()
-        self.job_work = jobs["work_flop"].to_numpy(dtype=float).tolist()
-        self.job_acc = jobs["accelerators"].to_numpy(dtype=np.int64).tolist()
+        self.n_jobs = n
+        inputs = self._job_inputs = JobInputs(jobs.reset_index(drop=True))
+        self.job_tenant = inputs.references("tenant")
+        self.job_kind = inputs.references("kind")
+        self.job_arrival = inputs.floats("arrival_s")
+        self.job_work = inputs.floats("work_flop")
+        self.job_acc = array("q", np.asarray(inputs.column("accelerators"), dtype=np.int64))
         # A job asking for more accelerators than a node has is a gang over the fewest nodes
         # of one ISL group that can hold it, the accelerators shared as evenly as possible.
         if self._gang_acc:
-            self.job_nodes = [max(-(-a // self._gang_acc[t]), 1)
-                              for a, t in zip(self.job_acc, self.job_tenant)]
+            self.job_nodes = array("q", [max(-(-a // self._gang_acc[t]), 1)
+                                         for a, t in zip(self.job_acc, self.job_tenant)])
         else:
-            self.job_nodes = [max(-(-a // self.n_acc), 1) for a in self.job_acc]
-        self.job_in = jobs["input_bytes"].to_numpy(dtype=float).tolist()
-        self.job_out = jobs["output_bytes"].to_numpy(dtype=float).tolist()
-        self.job_deadline = np.nan_to_num(jobs["deadline_s"].to_numpy(dtype=float),
-                                          nan=np.inf).tolist()
-        self.job_checkpoint = np.nan_to_num(jobs["checkpoint_interval_s"].to_numpy(dtype=float),
-                                            nan=np.inf).tolist()
-        self.job_mfu = jobs["mfu"].to_numpy(dtype=float).tolist()
-        nan = [math.nan] * n
-        self.status = ["pending"] * n
-        self.stage = [""] * n
-        self.reason = [""] * n
-        self.node = [-1] * n
-        self.upload_end = list(nan)
-        self.start = list(nan)
-        self.compute_end = list(nan)
-        self.finish = list(nan)
-        self.done_flop = [0.0] * n
-        self.lost_flop = [0.0] * n
-        self.faults = [0] * n
-        self.acc_s = [0.0] * n
-        self.bytes_up = [0.0] * n
-        self.bytes_down = [0.0] * n
-        self.group = [-1] * n
-        self.ready = list(nan)
-        self._bound = [False] * n  # in its group's waiting counts
+            self.job_nodes = array("q", [max(-(-a // self.n_acc), 1) for a in self.job_acc])
+        self.job_in = inputs.floats("input_bytes")
+        self.job_out = inputs.floats("output_bytes")
+        self.job_deadline = array("d", np.nan_to_num(
+            np.asarray(inputs.column("deadline_s"), dtype=float), nan=np.inf).tobytes())
+        self.job_checkpoint = array("d", np.nan_to_num(
+            np.asarray(inputs.column("checkpoint_interval_s"), dtype=float),
+            nan=np.inf).tobytes())
+        self.job_mfu = inputs.floats("mfu")
+        nan = repeat(math.nan).__next__
+        minus_one = repeat(-1).__next__
+        self.status = defaultdict(repeat("pending").__next__)
+        self.stage = defaultdict(str)
+        self.reason = defaultdict(str)
+        self.node = defaultdict(minus_one)
+        self.upload_end = defaultdict(nan)
+        self.start = defaultdict(nan)
+        self.compute_end = defaultdict(nan)
+        self.finish = defaultdict(nan)
+        self.done_flop = defaultdict(float)
+        self.lost_flop = defaultdict(float)
+        self.faults = defaultdict(int)
+        self.acc_s = defaultdict(float)
+        self.bytes_up = defaultdict(float)
+        self.bytes_down = defaultdict(float)
+        self.group = defaultdict(minus_one)
+        self.ready = defaultdict(nan)
+        self._bound = defaultdict(bool)  # in its group's waiting counts
+        self.lost = defaultdict(bool)
         self._running: dict[int, list[tuple[NodeAgent, RunningJob]]] = {}
+        # Streaming (module docstring): rows of final jobs go to a spool file in job order.
+        self._final_flags = bytearray(n)
+        self._mark = 0  # every job before it is final
+        self._emitted = 0  # every job before it is written out
+        self._spool_folder = None
+        self._jobs_spool = None
+        self._transfers_spool = None
 
     # --- policies ----------------------------------------------------------------------------
 
@@ -791,8 +867,10 @@ class Simulation:
         t_done = self.plan.transfer(j, "up", g, self.group_head[g], self.job_in[j], env.now,
                                     self.horizon_s, self.allowed_station[tenant],
                                     to_group=True)
-        if t_done is None:
-            return  # pending: the contacts before the horizon cannot carry the upload
+        if t_done is None:  # pending: the contacts before the horizon cannot carry the upload
+            if self._jobs_spool is not None:
+                self._final(j)
+            return
         self.bytes_up[j] = self.job_in[j]
         if t_done > env.now:
             event = env.timeout(t_done - env.now, (j, g))
@@ -865,14 +943,15 @@ class Simulation:
         self.stage[j] = "download"
         t_done = self.plan.transfer(j, "down", self.group[j], node.index, self.job_out[j], now,
                                     self.horizon_s, self.allowed_station[self.job_tenant[j]])
-        if t_done is None:
-            return  # pending: no allowed downlink before the horizon
-        self.bytes_down[j] = self.job_out[j]
-        if t_done < self.horizon_s or t_done <= now:
-            self.finish[j] = t_done
-            self.status[j] = "done"
-            self.stage[j] = ""
-        # else: pending, the last byte lands after the horizon (relay latency).
+        if t_done is not None:  # else pending: no allowed downlink before the horizon
+            self.bytes_down[j] = self.job_out[j]
+            if t_done < self.horizon_s or t_done <= now:
+                self.finish[j] = t_done
+                self.status[j] = "done"
+                self.stage[j] = ""
+            # else: pending, the last byte lands after the horizon (relay latency).
+        if self._jobs_spool is not None:
+            self._final(j)
 
     def _requeue(self, j: int) -> None:
         """Job ``j`` goes back to its group's queue: no node until it starts again."""
@@ -901,6 +980,8 @@ class Simulation:
         self.stage[j] = ""
         if lost:
             self.lost[j] = True
+        if self._jobs_spool is not None:
+            self._final(j)
 
     def _attrition_uniform(self) -> float:
         """Which accelerator of a node fails: a uniform from the run's own stream of them."""
@@ -1009,8 +1090,13 @@ class Simulation:
 
     def run(self, progress: Callable[[float], None] | None = None, steps: int = 100) -> SimResult:
         env = self.env
-        n = len(self.job_arrival)
-        self.lost = [False] * n
+        if self._streams():
+            from orbitsim.sim.spool import Spool, SpoolFolder
+
+            self._spool_folder = SpoolFolder()
+            self._jobs_spool = Spool(self._spool_folder, "jobs")
+            self._transfers_spool = Spool(self._spool_folder, "transfers")
+            self.plan.log.sink = self._spool_transfers
         self._next_arrival = 0
         self._schedule_arrival()
         env.process(self._fault_driver())
@@ -1041,33 +1127,87 @@ class Simulation:
             self.governor.finish()
         return self._result()
 
-    def _result(self) -> SimResult:
-        jobs = self.jobs_in.copy()
-        jobs["status"] = self.status
-        jobs["reason"] = self.reason
-        jobs["stage"] = self.stage
-        jobs["node"] = np.asarray(self.node, dtype=np.int64)
-        jobs["group"] = np.asarray(self.group, dtype=np.int64)
-        jobs["gang_nodes"] = np.asarray(self.job_nodes, dtype=np.int64)
+    def _streams(self) -> bool:
+        """Whether this run writes the rows of final jobs out as it goes (see :meth:`_final`).
+        Runs with governance rules (a governor) or the laser mesh (``isl = "mesh"``) do not:
+        some of their per-job columns (pauses, licence refusals, mesh seconds) are known only
+        at the end of the run, so their tables are built whole at the end."""
+        return self.governor is None and self.mesh is None and self.n_jobs > 0
+
+    def _final(self, j: int) -> None:
+        """Job ``j`` is final (done, failed, or pending with nothing left it can do before the
+        horizon): nothing changes its row any more. Rows go out in job order: once every job
+        up to the watermark is final and :data:`SPOOL_ROWS` of them wait, they are written to
+        the jobs spool and their state leaves memory."""
+        flags = self._final_flags
+        flags[j] = 1
+        mark = self._mark
+        if j == mark:
+            n = self.n_jobs
+            while mark < n and flags[mark]:
+                mark += 1
+            self._mark = mark
+            if mark - self._emitted >= SPOOL_ROWS:
+                self._emit(mark)
+
+    def _emit(self, stop: int) -> None:
+        """Write rows ``_emitted .. stop - 1`` to the jobs spool, :data:`SPOOL_ROWS` at a
+        time, and drop their state."""
+        while self._emitted < stop:
+            begin = self._emitted
+            end = min(begin + SPOOL_ROWS, stop)
+            self._jobs_spool.write(self._frame(begin, end, pop=True))
+            self._emitted = end
+
+    def _spool_transfers(self, rows: np.ndarray) -> None:
+        """The transfer log's sink: its pieces so far, written to the transfers spool."""
+        self._transfers_spool.write(
+            TransferLog.rows_frame(rows, list(self.inputs.network.names)))
+
+    def _frame(self, begin: int, end: int, pop: bool = False,
+               extra: dict | None = None) -> pd.DataFrame:
+        """The rows ``begin .. end - 1`` of ``jobs.parquet``: the job table's columns, then each
+        job's outcome (``pop``: its state is taken out of the per-job dicts). ``extra``: more
+        columns (whole-table arrays) placed before ``deadline_missed``."""
+        ids = range(begin, end)
+        jobs = self._job_inputs.frame(begin, end)
+
+        def take(state: dict, default):
+            if pop:
+                get = state.pop
+                return [get(j, default) for j in ids]
+            get = state.get
+            return [get(j, default) for j in ids]
+
+        nan = math.nan
+        jobs["status"] = take(self.status, "pending")
+        jobs["reason"] = take(self.reason, "")
+        jobs["stage"] = take(self.stage, "")
+        jobs["node"] = np.asarray(take(self.node, -1), dtype=np.int64)
+        jobs["group"] = np.asarray(take(self.group, -1), dtype=np.int64)
+        jobs["gang_nodes"] = np.frombuffer(self.job_nodes, dtype=np.int64)[begin:end].copy()
         for name, values in (("upload_end_s", self.upload_end), ("start_s", self.start),
                              ("compute_end_s", self.compute_end), ("finish_s", self.finish)):
-            jobs[name] = np.asarray(values, dtype=float)
+            jobs[name] = np.asarray(take(values, nan), dtype=float)
         jobs["latency_s"] = jobs["finish_s"] - jobs["arrival_s"]
-        jobs["queue_s"] = jobs["start_s"] - np.asarray(self.ready, dtype=float)
-        jobs["done_flop"] = np.asarray(self.done_flop)
-        jobs["lost_flop"] = np.asarray(self.lost_flop)
-        jobs["faults"] = np.asarray(self.faults, dtype=np.int64)
-        jobs["accelerator_s"] = np.asarray(self.acc_s)
-        jobs["bytes_up"] = np.asarray(self.bytes_up)
-        jobs["bytes_down"] = np.asarray(self.bytes_down)
-        jobs["lost"] = np.asarray(self.lost, dtype=bool)
+        jobs["queue_s"] = jobs["start_s"] - np.asarray(take(self.ready, nan), dtype=float)
+        jobs["done_flop"] = np.asarray(take(self.done_flop, 0.0), dtype=float)
+        jobs["lost_flop"] = np.asarray(take(self.lost_flop, 0.0), dtype=float)
+        jobs["faults"] = np.asarray(take(self.faults, 0), dtype=np.int64)
+        jobs["accelerator_s"] = np.asarray(take(self.acc_s, 0.0), dtype=float)
+        jobs["bytes_up"] = np.asarray(take(self.bytes_up, 0.0), dtype=float)
+        jobs["bytes_down"] = np.asarray(take(self.bytes_down, 0.0), dtype=float)
+        jobs["lost"] = np.asarray(take(self.lost, False), dtype=bool)
+        if pop:
+            for state in (self._bound,):
+                for j in ids:
+                    state.pop(j, None)
         # the accelerator type of the node each job ran on (or runs on; "" if none)
         node_index = jobs["node"].to_numpy()
         accelerator_of_node = np.array(self._accelerator_names() + [""], dtype=object)
         jobs["accelerator"] = accelerator_of_node[np.where(node_index >= 0, node_index, -1)]
-        if self.governor is not None:
-            for name, values in self.governor.job_columns(len(jobs)).items():
-                jobs[name] = values
+        for name, values in (extra or {}).items():
+            jobs[name] = values
         deadline = jobs["deadline_s"].to_numpy(dtype=float)
         jobs["deadline_missed"] = np.isfinite(deadline) & (
             (jobs["latency_s"].to_numpy() > deadline)
@@ -1077,6 +1217,34 @@ class Simulation:
         if pending.any():  # (a zero-job run has string columns of no dtype to add to)
             jobs.loc[pending & (jobs["stage"] == ""), "stage"] = "upload"
             jobs.loc[pending, "reason"] = "horizon reached during " + jobs.loc[pending, "stage"]
+        return jobs
+
+    def _result(self) -> SimResult:
+        from orbitsim.sim.metrics import governance_violations
+
+        streamed = self._jobs_spool is not None
+        if streamed:  # the jobs still in flight, and those never started, go out now
+            self._emit(self.n_jobs)
+            self._jobs_spool.close()
+            log = self.plan.log
+            log.flush()
+            if len(log.rows):
+                log.sink(np.frombuffer(log.rows, dtype=float).reshape(-1, log.WIDTH))
+                log.rows = array("d")
+            log.sink = None
+            self._transfers_spool.close()
+            jobs = self._jobs_spool
+            transfers = self._transfers_spool
+            tenants = pd.DataFrame({"tenant": self._job_inputs.column("tenant")})
+            violations = governance_violations(
+                transfers.columns(["job_id", "station_index"]), tenants, self.allowed_station)
+            del tenants
+        else:
+            extra = (self.governor.job_columns(self.n_jobs) if self.governor is not None
+                     else None)
+            jobs = self._frame(0, self.n_jobs, extra=extra)
+            transfers = self.plan.log.frame(list(self.inputs.network.names))
+            violations = governance_violations(transfers, jobs, self.allowed_station)
         names = self.inputs.constellation.names
         accelerator_names = self._accelerator_names()
         node_rows = []
@@ -1094,10 +1262,6 @@ class Simulation:
                 row["final_soc"] = node.physics.soc
                 row["capacity_wh"] = node.physics.capacity_wh
             node_rows.append(row)
-        transfers = self.plan.log.frame(list(self.inputs.network.names))
-        from orbitsim.sim.metrics import governance_violations
-
-        violations = governance_violations(transfers, jobs, self.allowed_station)
         isl_transfers = isl_links = isl_summary = None
         if self.mesh is not None:
             isl_transfers, isl_links = self.mesh.frame(), self.mesh.link_frame()

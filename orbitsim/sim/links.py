@@ -42,19 +42,27 @@ class TransferLog:
     as tuples to ``pending`` (the cheapest append Python has) and moved into the array
     :data:`FLUSH_PIECES` at a time. Indices are exact as doubles (below 2⁵³)."""
 
-    __slots__ = ("rows", "pending")
+    __slots__ = ("rows", "pending", "sink")
     WIDTH = 7
     FLUSH_PIECES = 4096
+    #: With a ``sink``, pieces handed to it (and dropped here) once this many are held.
+    SINK_PIECES = 65_536
 
     def __init__(self) -> None:
         self.rows = array("d")
         self.pending: list[tuple] = []
+        #: None, or a callable taking the pieces so far (``(n, WIDTH)`` floats, in append
+        #: order) whenever :data:`SINK_PIECES` of them are held: a streamed run writes them out.
+        self.sink = None
 
     def flush(self) -> None:
-        """Move the pending pieces into the typed array."""
+        """Move the pending pieces into the typed array (and to the sink, if full)."""
         if self.pending:
             self.rows.frombytes(np.array(self.pending, dtype=float).tobytes())
             self.pending.clear()
+            if self.sink is not None and len(self.rows) >= self.SINK_PIECES * self.WIDTH:
+                self.sink(np.frombuffer(self.rows, dtype=float).reshape(-1, self.WIDTH))
+                self.rows = array("d")
 
     def __len__(self) -> int:
         return len(self.rows) // self.WIDTH + len(self.pending)
@@ -63,6 +71,11 @@ class TransferLog:
         self.flush()
         rows = np.frombuffer(self.rows, dtype=float).reshape(-1, self.WIDTH) if self.rows \
             else np.zeros((0, self.WIDTH))
+        return self.rows_frame(rows, station_names)
+
+    @staticmethod
+    def rows_frame(rows: np.ndarray, station_names: list[str]) -> pd.DataFrame:
+        """The table of pieces ``rows`` (``(n, WIDTH)`` floats)."""
         direction = np.asarray(DIRECTIONS, dtype=object)[rows[:, 1].astype(np.int64)]
         frame = pd.DataFrame({
             "job_id": rows[:, 0].astype(np.int64),

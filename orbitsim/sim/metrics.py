@@ -13,6 +13,17 @@ def _percentile(values: pd.Series, q: float) -> float | None:
     return float(np.percentile(values, q)) if len(values) else None
 
 
+#: The columns of ``jobs`` that :func:`summarise` reads (a streamed run reads only these).
+SUMMARY_COLUMNS = ("status", "lost", "done_flop", "lost_flop", "work_flop",
+                   "governance_lost_flop", "latency_s", "queue_s", "deadline_missed",
+                   "bytes_up", "bytes_down", "kind", "tenant", "stage", "reason")
+#: The columns of ``jobs`` that :func:`class_metrics` reads.
+CLASS_COLUMNS = ("job_class", "status", "kind", "tenant", "input_bytes", "start_s",
+                 "compute_end_s", "accelerator_s", "bytes_up", "bytes_down", "latency_s")
+#: The columns of ``transfers`` that :func:`link_metrics` reads.
+LINK_COLUMNS = ("sat_index", "station_index", "start_s", "end_s")
+
+
 def summarise(result: SimResult) -> dict:
     """The figures of ``summary.json``: job counts by outcome, accelerator-hours, utilisation,
     latency percentiles, bytes, energy, faults, governance violations.
@@ -24,7 +35,7 @@ def summarise(result: SimResult) -> dict:
     load; ``power_limited_events`` the stretches), ``throttled_s`` the heat (a radiator at its
     limit capping the accelerators).
     """
-    jobs, nodes, transfers = result.jobs, result.nodes, result.transfers
+    jobs, nodes = result.columns("jobs", SUMMARY_COLUMNS), result.nodes
     status = jobs["status"]
     done = jobs[status == "done"]
     n_nodes = len(nodes)
@@ -53,7 +64,7 @@ def summarise(result: SimResult) -> dict:
         "deadline_misses": int(jobs["deadline_missed"].sum()),
         "bytes_up": float(jobs["bytes_up"].sum()),
         "bytes_down": float(jobs["bytes_down"].sum()),
-        "transfers": int(len(transfers)),
+        "transfers": int(result.rows("transfers")),
         "faults": int(nodes["faults"].sum()),
         "nodes": n_nodes,
         "nodes_failed": int((~nodes["alive"]).sum()),

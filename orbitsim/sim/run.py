@@ -30,7 +30,13 @@ from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
-from orbitsim.sim.metrics import class_metrics, link_metrics, summarise
+from orbitsim.sim.metrics import (
+    CLASS_COLUMNS,
+    LINK_COLUMNS,
+    class_metrics,
+    link_metrics,
+    summarise,
+)
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
 from orbitsim.sim.sample import extrapolate
 
@@ -99,6 +105,15 @@ class RunResult:
     def jobs(self):
         """One row per job (``jobs.parquet``), with ``*_utc`` datetimes beside ``*_s``."""
         return with_datetimes(self.result.jobs, self.inputs.grid, JOB_INSTANTS)
+
+    def job_columns(self, names) -> Any:
+        """Only the columns ``names`` of :attr:`jobs` that it has (seconds, no ``*_utc``), read
+        without loading the whole table of a streamed run."""
+        return self.result.columns("jobs", names)
+
+    def transfer_columns(self, names) -> Any:
+        """Only the columns ``names`` of :attr:`transfers` that it has (as :meth:`job_columns`)."""
+        return self.result.columns("transfers", names)
 
     @property
     def nodes(self):
@@ -271,7 +286,9 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
                             isl_cuts=scenario.isl_cuts, governance=rules)
+    del jobs  # the simulation holds them compactly (orbitsim.sim.job_inputs)
     result = simulation.run(progress=lambda f: report("simulation", f))
+    del simulation  # its per-job state and inputs: not needed once the tables are out
     summary, orbit_errors, stale = finish_summary(
         scenario, inputs, result, grid, constellation, workload, sample,
         max_epoch_age_days=max_epoch_age_days, hardware=hardware, fleet=fleet, rules=rules,
@@ -300,9 +317,10 @@ def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, gri
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
     # What the economics reads of the run: the ground link as billed and offered, and each
     # workload class (orbitsim.analysis.economics.value).
-    summary.update(link_metrics(result.transfers, inputs.contacts, inputs.n_nodes,
-                                result.horizon_s))
-    summary["by_class"] = class_metrics(result.jobs, set(result.bound_tenants))
+    summary.update(link_metrics(result.columns("transfers", LINK_COLUMNS), inputs.contacts,
+                                inputs.n_nodes, result.horizon_s))
+    summary["by_class"] = class_metrics(result.columns("jobs", CLASS_COLUMNS),
+                                        set(result.bound_tenants))
     # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
     decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
     summary["step_s_used"] = float(grid.step_s)
@@ -314,7 +332,8 @@ def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, gri
     if "node" in result.nodes:
         result.nodes["orbit_failed_s"] = decay_s[result.nodes["node"].to_numpy()]
     if sample is not None:
-        summary["sample"] = extrapolate(summary, result.jobs, sample,
+        summary["sample"] = extrapolate(summary, result.columns("jobs", ["accelerator_s"]),
+                                        sample,
                                         accelerators_per_node=hardware.accelerators,
                                         hours=grid.duration_s / 3600.0)
     if fleet is not None:
