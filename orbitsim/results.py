@@ -54,7 +54,7 @@ def _write_table(run, table: str, path: Path, instants) -> Path:
         writer = None
         try:
             for batch in spool.arrow_batches():
-                table_ = pa.Table.from_batches([batch]).replace_schema_metadata(None)
+                table_ = batch.replace_schema_metadata(None)
                 for column in instants:
                     name = column.removesuffix("_s") + "_utc"
                     if column not in table_.column_names or name in table_.column_names:

@@ -1095,7 +1095,9 @@ class Simulation:
 
             self._spool_folder = SpoolFolder()
             self._jobs_spool = Spool(self._spool_folder, "jobs")
-            self._transfers_spool = Spool(self._spool_folder, "transfers")
+            self._transfers_spool = Spool(
+                self._spool_folder, "transfers", empty=TransferLog.rows_frame(
+                    np.zeros((0, TransferLog.WIDTH)), list(self.inputs.network.names)))
             self.plan.log.sink = self._spool_transfers
         self._next_arrival = 0
         self._schedule_arrival()
@@ -1235,10 +1237,12 @@ class Simulation:
             self._transfers_spool.close()
             jobs = self._jobs_spool
             transfers = self._transfers_spool
-            tenants = pd.DataFrame({"tenant": self._job_inputs.column("tenant")})
-            violations = governance_violations(
-                transfers.columns(["job_id", "station_index"]), tenants, self.allowed_station)
-            del tenants
+            violations = 0
+            if any(mask is not None for mask in self.allowed_station.values()):
+                violations = governance_violations(
+                    transfers.columns(["job_id", "station_index"]),
+                    pd.DataFrame({"tenant": self._job_inputs.column("tenant")}),
+                    self.allowed_station)
         else:
             extra = (self.governor.job_columns(self.n_jobs) if self.governor is not None
                      else None)

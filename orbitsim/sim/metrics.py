@@ -13,13 +13,6 @@ def _percentile(values: pd.Series, q: float) -> float | None:
     return float(np.percentile(values, q)) if len(values) else None
 
 
-#: The columns of ``jobs`` that :func:`summarise` reads (a streamed run reads only these).
-SUMMARY_COLUMNS = ("status", "lost", "done_flop", "lost_flop", "work_flop",
-                   "governance_lost_flop", "latency_s", "queue_s", "deadline_missed",
-                   "bytes_up", "bytes_down", "kind", "tenant", "stage", "reason")
-#: The columns of ``jobs`` that :func:`class_metrics` reads.
-CLASS_COLUMNS = ("job_class", "status", "kind", "tenant", "input_bytes", "start_s",
-                 "compute_end_s", "accelerator_s", "bytes_up", "bytes_down", "latency_s")
 #: The columns of ``transfers`` that :func:`link_metrics` reads.
 LINK_COLUMNS = ("sat_index", "station_index", "start_s", "end_s")
 
@@ -35,35 +28,47 @@ def summarise(result: SimResult) -> dict:
     load; ``power_limited_events`` the stretches), ``throttled_s`` the heat (a radiator at its
     limit capping the accelerators).
     """
-    jobs, nodes = result.columns("jobs", SUMMARY_COLUMNS), result.nodes
-    status = jobs["status"]
-    done = jobs[status == "done"]
+    nodes = result.nodes
+
+    def column(name: str) -> pd.Series | None:
+        """One column of ``jobs`` (a streamed run reads one at a time from its spool)."""
+        frame = result.columns("jobs", [name])
+        return frame[name] if name in frame.columns else None
+
+    status = column("status")
+    n_jobs = len(status)
+    is_done = (status == "done").to_numpy()
+    is_pending = (status == "pending").to_numpy()
+    is_failed = (status == "failed").to_numpy()
+    del status
     n_nodes = len(nodes)
     accelerators = result.accelerators_total or result.accelerators_per_node * n_nodes
     total_acc_s = accelerators * result.horizon_s
     busy_acc_s = float(nodes["busy_accelerator_s"].sum())
-    latency = done["latency_s"]
+    latency = column("latency_s")[is_done]
+    lost_flop = column("lost_flop")
+    governance_lost = column("governance_lost_flop")
     summary = {
-        "jobs_total": int(len(jobs)),
-        "jobs_done": int((status == "done").sum()),
-        "jobs_failed": int((status == "failed").sum()),
-        "jobs_pending": int((status == "pending").sum()),
-        "jobs_lost": int(jobs["lost"].sum()),
+        "jobs_total": int(n_jobs),
+        "jobs_done": int(is_done.sum()),
+        "jobs_failed": int(is_failed.sum()),
+        "jobs_pending": int(is_pending.sum()),
+        "jobs_lost": int(column("lost").sum()),
         "governance_violations": int(result.governance_violations),
         "accelerator_hours": busy_acc_s / 3600.0,
         "utilisation": busy_acc_s / total_acc_s if total_acc_s > 0 else 0.0,
-        "flop_computed": float((jobs["done_flop"] + jobs["lost_flop"]).sum()),
-        "flop_delivered": float(done["work_flop"].sum()),
-        "flop_lost_to_faults": float(jobs["lost_flop"].sum()
-                                     - (jobs["governance_lost_flop"].sum()
-                                        if "governance_lost_flop" in jobs else 0.0)),
+        "flop_computed": float((column("done_flop") + lost_flop).sum()),
+        "flop_delivered": float(column("work_flop")[is_done].sum()),
+        "flop_lost_to_faults": float(lost_flop.sum()
+                                     - (governance_lost.sum()
+                                        if governance_lost is not None else 0.0)),
         "latency_p50_s": _percentile(latency, 50),
         "latency_p95_s": _percentile(latency, 95),
         "latency_p99_s": _percentile(latency, 99),
-        "queue_mean_s": float(done["queue_s"].mean()) if len(done) else None,
-        "deadline_misses": int(jobs["deadline_missed"].sum()),
-        "bytes_up": float(jobs["bytes_up"].sum()),
-        "bytes_down": float(jobs["bytes_down"].sum()),
+        "queue_mean_s": float(column("queue_s")[is_done].mean()) if is_done.any() else None,
+        "deadline_misses": int(column("deadline_missed").sum()),
+        "bytes_up": float(column("bytes_up").sum()),
+        "bytes_down": float(column("bytes_down").sum()),
         "transfers": int(result.rows("transfers")),
         "faults": int(nodes["faults"].sum()),
         "nodes": n_nodes,
@@ -74,40 +79,44 @@ def summarise(result: SimResult) -> dict:
         "accelerators_total": int(accelerators),
         "hours": result.horizon_s / 3600.0,
     }
-    for column, key in (("energy_in_wh", "energy_in_wh"), ("energy_used_wh", "energy_used_wh"),
-                        ("curtailed_wh", "curtailed_wh"), ("throttled_s", "throttled_s"),
-                        ("power_limited_s", "power_limited_s"),
-                        ("power_limited_events", "power_limited_events")):
-        if column in nodes:
-            summary[key] = float(nodes[column].sum())
-    by_kind = {}
-    for kind, group in jobs.groupby("kind"):
-        finished = group[group["status"] == "done"]["latency_s"]
-        by_kind[kind] = {
-            "total": int(len(group)), "done": int(len(finished)),
-            "latency_p50_s": _percentile(finished, 50),
-            "latency_p95_s": _percentile(finished, 95),
-        }
-    summary["by_kind"] = by_kind
-    by_tenant = {}
-    for tenant, group in jobs.groupby("tenant"):
-        finished = group[group["status"] == "done"]["latency_s"]
-        by_tenant[tenant] = {
-            "total": int(len(group)), "done": int(len(finished)),
-            "bound": tenant in result.bound_tenants,
-            "latency_p50_s": _percentile(finished, 50),
-            "latency_p95_s": _percentile(finished, 95),
-        }
-    summary["by_tenant"] = by_tenant
-    # Tenants bound to a jurisdiction: what sovereignty costs them in latency.
-    bound = done["tenant"].isin(result.bound_tenants)
-    summary["latency_p95_bound_s"] = _percentile(done.loc[bound, "latency_s"], 95)
+    del lost_flop, governance_lost
+    for column_name, key in (("energy_in_wh", "energy_in_wh"),
+                             ("energy_used_wh", "energy_used_wh"),
+                             ("curtailed_wh", "curtailed_wh"), ("throttled_s", "throttled_s"),
+                             ("power_limited_s", "power_limited_s"),
+                             ("power_limited_events", "power_limited_events")):
+        if column_name in nodes:
+            summary[key] = float(nodes[column_name].sum())
+    # per kind and per tenant: the latencies of the finished jobs, in job order (as a groupby)
+    all_latency = column("latency_s").to_numpy(dtype=float)
+    for name, key in (("kind", "by_kind"), ("tenant", "by_tenant")):
+        values = column(name)
+        codes, uniques = pd.factorize(values)
+        del values
+        figures = {}
+        for code in sorted(range(len(uniques)), key=lambda k: uniques[k]):
+            mine = codes == code
+            finished = pd.Series(all_latency[mine & is_done])
+            figures[uniques[code]] = {"total": int(mine.sum()), "done": int(len(finished))}
+            if name == "tenant":
+                figures[uniques[code]]["bound"] = uniques[code] in result.bound_tenants
+            figures[uniques[code]].update({
+                "latency_p50_s": _percentile(finished, 50),
+                "latency_p95_s": _percentile(finished, 95)})
+        summary[key] = figures
+        if name == "tenant":
+            # Tenants bound to a jurisdiction: what sovereignty costs them in latency.
+            bound = np.isin(codes, [k for k, t in enumerate(uniques)
+                                    if t in result.bound_tenants])
+            summary["latency_p95_bound_s"] = _percentile(
+                pd.Series(all_latency[is_done & bound]), 95)
+    del all_latency
     if result.isl_summary:  # isl = "mesh": the laser mesh's figures
         summary.update(result.isl_summary)
     summary["pending_by_stage"] = {str(k): int(v) for k, v in
-                                   jobs[status == "pending"]["stage"].value_counts().items()}
+                                   column("stage")[is_pending].value_counts().items()}
     summary["failed_by_reason"] = {str(k): int(v) for k, v in
-                                   jobs[status == "failed"]["reason"].value_counts().items()}
+                                   column("reason")[is_failed].value_counts().items()}
     return summary
 
 
@@ -134,7 +143,7 @@ def governance_violations(transfers: pd.DataFrame, jobs: pd.DataFrame,
 LINK_BLOCK_ROWS = 1_000_000
 
 
-def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
+def link_metrics(transfers, contacts: pd.DataFrame, n_nodes: int,
                  horizon_s: float) -> dict:
     """What the ground link cost and offered in a run, from the transfer log and the contact
     plan (``contacts``: ``sat_index, station_index, start_s, end_s, bytes_capacity``):
@@ -147,13 +156,21 @@ def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
     * ``mean_wait_to_contact_s``: time from a random instant to the next pass of a node, averaged
       over nodes and the run (0 during a pass; a node with no pass left waits to the horizon).
 
-    Vectorised over blocks of satellites (:data:`LINK_BLOCK_ROWS` passes a block): a few
-    seconds and ~100 MB for the 15 million passes of an 88,000-node day.
+    ``transfers``: the transfer table (its ``sat_index, station_index, start_s, end_s``), or
+    a callable giving it as an iterable of consecutive chunks (a streamed run's spool, read
+    once per block; each pass's busy time is summed in log order either way, so the figures
+    are the same). Vectorised over blocks of satellites (:data:`LINK_BLOCK_ROWS` passes a
+    block): a few seconds and ~100 MB for the 15 million passes of an 88,000-node day.
     """
     out = {"ground_contact_minutes": 0.0, "ground_contact_passes": 0,
            "contact_capacity_gb_per_minute": None, "mean_wait_to_contact_s": None}
     if contacts is None or contacts.empty or horizon_s <= 0:
         return out
+    if transfers is None or isinstance(transfers, pd.DataFrame):
+        table = transfers
+        chunks = (lambda: [] if table is None or table.empty else [table])
+    else:
+        chunks = transfers
     sat = contacts["sat_index"].to_numpy()
     station = contacts["station_index"].to_numpy()
     start = contacts["start_s"].to_numpy(dtype=float)
@@ -162,14 +179,6 @@ def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
     if total_min > 0:
         out["contact_capacity_gb_per_minute"] = float(
             contacts["bytes_capacity"].to_numpy(dtype=float).sum() / 1e9 / total_min)
-    have = transfers is not None and not transfers.empty
-    if have:
-        t_sat = transfers["sat_index"].to_numpy(dtype=np.int64)
-        t_station = transfers["station_index"].to_numpy(dtype=np.int64)
-        t_mid = 0.5 * (transfers["start_s"].to_numpy(dtype=float)
-                       + transfers["end_s"].to_numpy(dtype=float))
-        t_busy = (transfers["end_s"].to_numpy(dtype=float)
-                  - transfers["start_s"].to_numpy(dtype=float))
     n_st = int(station.max()) + 1
     span = horizon_s * 4.0 + 1.0  # > any time in the run: keys and times in one sortable float
     blocks = max(1, -(-len(sat) // LINK_BLOCK_ROWS))
@@ -194,23 +203,31 @@ def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
         tails = np.clip(horizon_s - reach[last], 0.0, None)
         wait += float((gaps * gaps).sum() / 2.0 + (tails * tails).sum() / 2.0)
         with_passes += int(first.sum())
-        if not have:
-            continue
         # the pass of each transfer piece: the last pass of its (satellite, station) that
         # started before the piece's middle
-        mine = np.flatnonzero((t_sat >= low) & (t_sat < high))
-        if mine.size == 0:
-            continue
         key = (b_sat * n_st + station[rows]).astype(float) * span + b_start
         by_key = np.argsort(key, kind="stable")
         sorted_key = key[by_key]
-        probe = (t_sat[mine] * n_st + t_station[mine]).astype(float) * span + t_mid[mine]
-        at = np.searchsorted(sorted_key, probe, side="right") - 1
-        hit = at >= 0
-        hit[hit] = np.floor(sorted_key[at[hit]] / span) == np.floor(probe[hit] / span)
-        used, where = np.unique(by_key[at[hit]], return_inverse=True)
-        busy = np.bincount(where, weights=t_busy[mine][hit], minlength=len(used))
-        minutes += float(np.ceil(busy / 60.0 - 1e-9).sum())
+        busy = np.zeros(len(rows))  # busy seconds of each pass of the block (by_key values)
+        touched = np.zeros(len(rows), dtype=bool)
+        for chunk in chunks():
+            t_sat = chunk["sat_index"].to_numpy(dtype=np.int64)
+            mine = np.flatnonzero((t_sat >= low) & (t_sat < high))
+            if mine.size == 0:
+                continue
+            t_station = chunk["station_index"].to_numpy(dtype=np.int64)[mine]
+            t_begin = chunk["start_s"].to_numpy(dtype=float)[mine]
+            t_finish = chunk["end_s"].to_numpy(dtype=float)[mine]
+            t_mid = 0.5 * (t_begin + t_finish)
+            probe = (t_sat[mine] * n_st + t_station).astype(float) * span + t_mid
+            at = np.searchsorted(sorted_key, probe, side="right") - 1
+            hit = at >= 0
+            hit[hit] = np.floor(sorted_key[at[hit]] / span) == np.floor(probe[hit] / span)
+            pass_of = by_key[at[hit]]
+            np.add.at(busy, pass_of, (t_finish - t_begin)[hit])  # in log order, as bincount
+            touched[pass_of] = True
+        used = np.flatnonzero(touched)
+        minutes += float(np.ceil(busy[used] / 60.0 - 1e-9).sum())
         passes += int(len(used))
     out["ground_contact_minutes"] = minutes
     out["ground_contact_passes"] = passes
@@ -219,31 +236,64 @@ def link_metrics(transfers: pd.DataFrame, contacts: pd.DataFrame, n_nodes: int,
     return out
 
 
-def class_metrics(jobs: pd.DataFrame, bound_tenants: set[str] | frozenset[str] = frozenset()
+def class_metrics(jobs, bound_tenants: set[str] | frozenset[str] = frozenset()
                   ) -> dict:
     """Per workload class (``job_class``): kind, tenant, whether the tenant is bound to
     jurisdictions, jobs, accelerator-hours and bytes of the finished jobs (``bytes_born_in_orbit``:
     inputs never uploaded, the Earth-observation data processed where it was taken), latency
-    and compute-time medians."""
-    if jobs.empty or "job_class" not in jobs:
+    and compute-time medians.
+
+    ``jobs``: the jobs table, or a callable giving one of its columns by name (a pandas Series,
+    None if absent): a streamed run's figures are computed a column at a time."""
+    if isinstance(jobs, pd.DataFrame):
+        table = jobs
+
+        def jobs(name: str) -> pd.Series | None:
+            return table[name] if name in table.columns else None
+
+    job_class = jobs("job_class")
+    if job_class is None or len(job_class) == 0:
         return {}
-    out = {}
-    for name, group in jobs.groupby("job_class", sort=True):
-        done = group[group["status"] == "done"]
-        born = done[done["kind"] == "eo-processing"]["input_bytes"]
-        compute = (done["compute_end_s"] - done["start_s"]) if len(done) else pd.Series(
-            dtype=float)
-        tenant = str(group["tenant"].iloc[0])
-        out[str(name)] = {
-            "kind": str(group["kind"].iloc[0]), "tenant": tenant,
-            "jurisdiction_bound": tenant in bound_tenants,
-            "jobs_total": int(len(group)), "jobs_done": int(len(done)),
-            "accelerator_hours": float(done["accelerator_s"].sum() / 3600.0),
-            "bytes_born_in_orbit": float(born.sum()),
-            "bytes_up": float(done["bytes_up"].sum()),
-            "bytes_down": float(done["bytes_down"].sum()),
-            "latency_p50_s": _percentile(done["latency_s"], 50),
-            "latency_p95_s": _percentile(done["latency_s"], 95),
-            "compute_p50_s": _percentile(compute, 50),
-        }
-    return out
+    codes, names = pd.factorize(job_class)
+    del job_class
+    order = sorted(range(len(names)), key=lambda k: names[k])
+    first = {code: int(np.argmax(codes == code)) for code in order}
+    is_done = (jobs("status") == "done").to_numpy()
+    kinds, tenants = jobs("kind"), jobs("tenant")
+    kind_of = {code: str(kinds.iloc[first[code]]) for code in order}
+    tenant_of = {code: str(tenants.iloc[first[code]]) for code in order}
+    is_eo = (kinds == "eo-processing").to_numpy()
+    del kinds, tenants
+    done_of = {code: (codes == code) & is_done for code in order}
+    out = {str(names[code]): {
+        "kind": kind_of[code], "tenant": tenant_of[code],
+        "jurisdiction_bound": tenant_of[code] in bound_tenants,
+        "jobs_total": int((codes == code).sum()), "jobs_done": int(done_of[code].sum())}
+        for code in order}
+
+    def per_class(values: np.ndarray, figure) -> None:
+        for code in order:
+            out[str(names[code])].update(figure(values, done_of[code], code))
+
+    per_class(jobs("accelerator_s").to_numpy(dtype=float), lambda v, done, code: {
+        "accelerator_hours": float(pd.Series(v[done]).sum() / 3600.0)})
+    per_class(jobs("input_bytes").to_numpy(dtype=float), lambda v, done, code: {
+        "bytes_born_in_orbit": float(pd.Series(v[done & is_eo]).sum())})
+    per_class(jobs("bytes_up").to_numpy(dtype=float), lambda v, done, code: {
+        "bytes_up": float(pd.Series(v[done]).sum())})
+    per_class(jobs("bytes_down").to_numpy(dtype=float), lambda v, done, code: {
+        "bytes_down": float(pd.Series(v[done]).sum())})
+    per_class(jobs("latency_s").to_numpy(dtype=float), lambda v, done, code: {
+        "latency_p50_s": _percentile(pd.Series(v[done]), 50),
+        "latency_p95_s": _percentile(pd.Series(v[done]), 95)})
+    start = jobs("start_s").to_numpy(dtype=float)
+    compute_end = jobs("compute_end_s").to_numpy(dtype=float)
+    for code in order:
+        done = done_of[code]
+        out[str(names[code])]["compute_p50_s"] = _percentile(
+            pd.Series(compute_end[done] - start[done]), 50)
+    # the keys in the order the table has always had them
+    keys = ("kind", "tenant", "jurisdiction_bound", "jobs_total", "jobs_done",
+            "accelerator_hours", "bytes_born_in_orbit", "bytes_up", "bytes_down",
+            "latency_p50_s", "latency_p95_s", "compute_p50_s")
+    return {name: {k: figures[k] for k in keys} for name, figures in out.items()}

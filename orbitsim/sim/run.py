@@ -31,7 +31,6 @@ from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
 from orbitsim.sim.metrics import (
-    CLASS_COLUMNS,
     LINK_COLUMNS,
     class_metrics,
     link_metrics,
@@ -317,10 +316,15 @@ def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, gri
     summary["isl_cut_gang_restarts"] = result.isl_cut_restarts
     # What the economics reads of the run: the ground link as billed and offered, and each
     # workload class (orbitsim.analysis.economics.value).
-    summary.update(link_metrics(result.columns("transfers", LINK_COLUMNS), inputs.contacts,
-                                inputs.n_nodes, result.horizon_s))
-    summary["by_class"] = class_metrics(result.columns("jobs", CLASS_COLUMNS),
-                                        set(result.bound_tenants))
+    spool = result.spooled("transfers")
+    summary.update(link_metrics(
+        result.transfers if spool is None else (lambda: spool.batches(list(LINK_COLUMNS))),
+        inputs.contacts, inputs.n_nodes, result.horizon_s))
+    def job_column(name: str):
+        frame = result.columns("jobs", [name])
+        return frame[name] if name in frame.columns else None
+
+    summary["by_class"] = class_metrics(job_column, set(result.bound_tenants))
     # Orbit hygiene: nodes whose orbit failed (they failed then) and stale elements.
     decay_s = inputs.decay_s if inputs.decay_s is not None else np.full(inputs.n_nodes, np.inf)
     summary["step_s_used"] = float(grid.step_s)

@@ -17,10 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Rows read back at a time by :meth:`Spool.batches`.
-BATCH_ROWS = 65_536
-
-
 class SpoolFolder:
     """A temporary folder for a run's spool files, removed with the last object using it."""
 
@@ -57,6 +53,8 @@ class Spool:
         else:
             table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
         self._writer.write_table(table)
+        del table
+        _release()
         self.rows += len(frame)
         if self._empty is None:
             self._empty = frame.iloc[:0].copy()
@@ -77,35 +75,52 @@ class Spool:
         import pyarrow.parquet as pq
 
         self.close()
-        return pq.ParquetFile(self.path)
+        return pq.ParquetFile(self.path, pre_buffer=False)
 
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The whole table (or its ``columns``), as pandas reads it back."""
         if self.rows == 0:
             empty = self._empty if self._empty is not None else pd.DataFrame()
-            return (empty if columns is None else empty[list(columns)]).copy()
+            return (empty if columns is None else
+                    empty[[c for c in columns if c in empty.columns]]).copy()
         with self._file() as handle:
-            return handle.read(columns=columns).to_pandas()
+            frame = handle.read(columns=columns).to_pandas()
+        _release()
+        return frame
 
     def columns(self, columns: list[str]) -> pd.DataFrame:
         """Only ``columns`` (those the table has), strings as Python strings shared between
         equal values (one reference a row, not one string)."""
         return self.frame([c for c in columns if c in self.column_names])
 
-    def batches(self, columns: list[str] | None = None,
-                batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-        """The table in consecutive chunks of at most ``batch_rows`` rows."""
+    def batches(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The table in consecutive chunks (the chunks it was written in)."""
+        for table in self._row_groups(columns):
+            yield table.to_pandas()
+
+    def arrow_batches(self, columns: list[str] | None = None):
+        """The table as consecutive pyarrow tables (the types it was written with)."""
+        yield from self._row_groups(columns)
+
+    def _row_groups(self, columns):
+        # one row group at a time, on this thread: pyarrow's batch iterator reads ahead
+        # (several row groups of every column held at once)
         if self.rows == 0:
-            yield self.frame(columns)
             return
         with self._file() as handle:
-            for batch in handle.iter_batches(batch_size=batch_rows, columns=columns):
-                yield batch.to_pandas()
-
-    def arrow_batches(self, batch_rows: int = BATCH_ROWS):
-        """The table as pyarrow record batches (the types it was written with)."""
-        with self._file() as handle:
-            yield from handle.iter_batches(batch_size=batch_rows)
+            for index in range(handle.num_row_groups):
+                table = handle.read_row_group(index, columns=columns, use_threads=False)
+                yield table
+                del table
+                _release()
 
 
-__all__ = ["BATCH_ROWS", "Spool", "SpoolFolder"]
+def _release() -> None:
+    """Hand the memory pyarrow's pool keeps after a read or a write back to the system
+    (its allocator otherwise holds tens of MB a table for reuse)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+__all__ = ["Spool", "SpoolFolder"]
