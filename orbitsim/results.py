@@ -70,6 +70,9 @@ def _write_table(run, table: str, path: Path, instants) -> Path:
         finally:
             if writer is not None:
                 writer.close()
+    from orbitsim.sim.spool import release_memory
+
+    release_memory()
     return path
 
 

@@ -49,20 +49,28 @@ def busy_steps(node: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, n_nodes
     return out
 
 
-def node_activity(jobs: pd.DataFrame, transfers: pd.DataFrame, n_nodes: int,
+def node_activity(jobs, transfers, n_nodes: int,
                   edges_s: np.ndarray, horizon_s: float | None = None) -> np.ndarray:
     """State code (:data:`STATE_NAMES`) of every node in every step between ``edges_s``,
     ``(n_nodes, len(edges_s) - 1)`` uint8. A job computes from ``start_s`` to
     ``compute_end_s`` (to ``horizon_s``, else the last edge, while still computing); a
-    transfer moves data on node ``sat_index`` from ``start_s`` to ``end_s``."""
+    transfer moves data on node ``sat_index`` from ``start_s`` to ``end_s``.
+
+    ``jobs`` and ``transfers``: tables, or iterables of consecutive chunks of them (a
+    streamed run's spools: the steps are the union over the chunks, the same answer)."""
     edges_s = np.asarray(edges_s, dtype=float)
     horizon = float(edges_s[-1]) if horizon_s is None else float(horizon_s)
-    start = jobs["start_s"].to_numpy(dtype=float)
-    compute_end = np.where(np.isnan(jobs["compute_end_s"].to_numpy(dtype=float)), horizon,
-                           jobs["compute_end_s"].to_numpy(dtype=float))
-    computing = busy_steps(jobs["node"].to_numpy(), start, compute_end, n_nodes, edges_s)
-    moving = busy_steps(transfers["sat_index"].to_numpy(), transfers["start_s"].to_numpy(),
-                        transfers["end_s"].to_numpy(), n_nodes, edges_s)
+    computing = np.zeros((n_nodes, max(len(edges_s) - 1, 0)), dtype=bool)
+    moving = np.zeros_like(computing)
+    for chunk in ([jobs] if isinstance(jobs, pd.DataFrame) else jobs):
+        start = chunk["start_s"].to_numpy(dtype=float)
+        compute_end = np.where(np.isnan(chunk["compute_end_s"].to_numpy(dtype=float)),
+                               horizon, chunk["compute_end_s"].to_numpy(dtype=float))
+        computing |= busy_steps(chunk["node"].to_numpy(), start, compute_end, n_nodes,
+                                edges_s)
+    for chunk in ([transfers] if isinstance(transfers, pd.DataFrame) else transfers):
+        moving |= busy_steps(chunk["sat_index"].to_numpy(), chunk["start_s"].to_numpy(),
+                             chunk["end_s"].to_numpy(), n_nodes, edges_s)
     return (computing * COMPUTING + moving * TRANSFERRING).astype(np.uint8)
 
 

@@ -172,11 +172,23 @@ def contact_plot(run) -> Plot:
     return Plot("contacts", "Contact timeline", caption, plots.png_bytes(figure))
 
 
+def _done_and_kinds(run) -> tuple[np.ndarray, np.ndarray, list]:
+    """Whether each job is done (bool array), its kind's code and the kinds (read a column
+    at a time: a streamed run's table is never held whole)."""
+    done = (run.job_columns(["status"])["status"] == "done").to_numpy()
+    codes, kinds = pd.factorize(run.job_columns(["kind"])["kind"])
+    return done, codes, list(kinds)
+
+
+def _sorted_codes(kinds: list) -> list[int]:
+    return sorted(range(len(kinds)), key=lambda k: str(kinds[k]))
+
+
 def latency_plot(run) -> Plot:
-    jobs = run.job_columns(["status", "kind", "latency_s"])
-    done = jobs[jobs["status"] == "done"]
-    by_kind = {str(kind): group["latency_s"].to_numpy(dtype=float)
-               for kind, group in done.groupby("kind", sort=True)}
+    done, codes, kinds = _done_and_kinds(run)
+    latency = run.job_columns(["latency_s"])["latency_s"].to_numpy(dtype=float)
+    by_kind = {str(kinds[k]): latency[done & (codes == k)] for k in _sorted_codes(kinds)
+               if (done & (codes == k)).any()}
     figure = plots.latency_cdf_figure(by_kind)
     caption = ("Cumulative distribution of latency per job kind, from arrival on the ground to "
                "results back on the ground, over finished jobs (pending and failed jobs are "
@@ -194,14 +206,12 @@ def throughput_plot(run, policy_summaries: Mapping[str, Mapping] | None) -> Plot
         caption = (f"{len(per_hour)} scheduling policies on the same scenario and seed: "
                    f"accelerator-hours delivered and jobs finished per hour of simulated time.")
         return Plot("throughput", "Throughput per policy", caption, plots.png_bytes(figure))
-    jobs = run.job_columns(["status", "kind", "accelerator_s"])
-    done = jobs[jobs["status"] == "done"]
-    hours = (done["accelerator_s"] / 3600.0).groupby(done["kind"]).sum()
-    counts = done.groupby("kind").size()
-    kinds = sorted(str(k) for k in jobs["kind"].unique())
+    done, codes, kinds = _done_and_kinds(run)
+    hours_s = run.job_columns(["accelerator_s"])["accelerator_s"].to_numpy(dtype=float) / 3600.0
+    order = _sorted_codes(kinds)
     figure = plots.throughput_by_kind_figure(
-        {k: float(hours.get(k, 0.0)) for k in kinds},
-        {k: int(counts.get(k, 0)) for k in kinds},
+        {str(kinds[k]): float(hours_s[done & (codes == k)].sum()) for k in order},
+        {str(kinds[k]): int((done & (codes == k)).sum()) for k in order},
         title=f"Delivered accelerator-hours per job kind (policy {run.scenario.policy})")
     caption = (f"Only one scheduling policy ran ({run.scenario.policy}), so this shows the "
                f"accelerator-hours delivered to finished jobs per job kind instead of a "

@@ -26,8 +26,8 @@ def snapshot_states(run) -> np.ndarray | None:
     seconds = shots.grid.seconds
     step = shots.grid.step_s
     edges = np.append(seconds, seconds[-1] + step)
-    states = node_activity(run.job_columns(["node", "start_s", "compute_end_s"]),
-                           run.transfer_columns(["sat_index", "start_s", "end_s"]),
+    states = node_activity(run.job_chunks(["node", "start_s", "compute_end_s"]),
+                           run.transfer_chunks(["sat_index", "start_s", "end_s"]),
                            run.inputs.n_nodes, edges,
                            horizon_s=float(run.result.horizon_s))
     return states[shots.sat_index]

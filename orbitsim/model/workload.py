@@ -275,7 +275,7 @@ def generate_jobs(workload: Workload, horizon_s: float, seed: int,
     class never changes the jobs of the others; the same seed gives the same table.
     """
     children = np.random.SeedSequence(seed, spawn_key=(0,)).spawn(len(workload.job_classes))
-    frames = []
+    parts = []
     for job_class, child in zip(workload.job_classes, children):
         rng = np.random.default_rng(child)
         arrival = job_class.arrival
@@ -304,21 +304,39 @@ def generate_jobs(workload: Workload, horizon_s: float, seed: int,
                                    ("output_bytes", out_bytes)):
                 if column in trace.columns:
                     values[:] = trace[column].to_numpy()
-        frames.append(pd.DataFrame({
-            "tenant": job_class.tenant,
-            "kind": job_class.kind,
-            "job_class": job_class.name,
-            "arrival_s": times,
-            "work_flop": work,
-            "accelerators": job_class.accelerators,
-            "input_bytes": np.round(in_bytes),
-            "output_bytes": np.round(out_bytes),
-            "deadline_s": job_class.deadline_s if job_class.deadline_s else np.nan,
-            "checkpoint_interval_s": (job_class.checkpoint_interval_s
-                                      if job_class.checkpoint_interval_s else np.nan),
-            "mfu": job_class.mfu,
-        }))
-    jobs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    jobs = jobs.sort_values(["arrival_s", "job_class"], kind="stable").reset_index(drop=True)
-    jobs.insert(0, "job_id", np.arange(len(jobs), dtype=np.int64))
-    return jobs[JOB_COLUMNS]
+        parts.append((times, work, np.round(in_bytes), np.round(out_bytes)))
+    if not parts:
+        return pd.DataFrame().sort_values(["arrival_s", "job_class"])  # (as it always failed)
+    classes = workload.job_classes
+    # One column at a time, sorted by arrival then class name (stable: equal keys keep the
+    # classes' order), never a second copy of the whole table.
+    which = np.concatenate([np.full(len(part[0]), k, dtype=np.int64)
+                            for k, part in enumerate(parts)])
+    name_rank = np.argsort(np.argsort(np.array([c.name for c in classes], dtype=object),
+                                      kind="stable"), kind="stable")
+    arrival = np.concatenate([part[0] for part in parts])
+    order = np.lexsort((name_rank[which], arrival))
+    which = which[order]
+    columns = {"job_id": np.arange(len(order), dtype=np.int64)}
+    for name, attribute in (("tenant", "tenant"), ("kind", "kind"), ("job_class", "name")):
+        columns[name] = np.array([getattr(c, attribute) for c in classes], dtype=object)[which]
+    columns["arrival_s"] = arrival[order]
+    del arrival
+    columns["work_flop"] = _gather(parts, 1, order)
+    columns["accelerators"] = np.array([c.accelerators for c in classes])[which]
+    columns["input_bytes"] = _gather(parts, 2, order)
+    columns["output_bytes"] = _gather(parts, 3, order)
+    del parts
+    columns["deadline_s"] = np.array([c.deadline_s if c.deadline_s else np.nan
+                                      for c in classes], dtype=float)[which]
+    columns["checkpoint_interval_s"] = np.array(
+        [c.checkpoint_interval_s if c.checkpoint_interval_s else np.nan for c in classes],
+        dtype=float)[which]
+    columns["mfu"] = np.array([c.mfu for c in classes], dtype=float)[which]
+    return pd.DataFrame(columns, copy=False)[JOB_COLUMNS]
+
+
+def _gather(parts: list[tuple], k: int, order: np.ndarray) -> np.ndarray:
+    """Column ``k`` of every class's part, concatenated and taken in ``order``."""
+    return np.concatenate([part[k] for part in parts])[order]
+

@@ -17,7 +17,7 @@ from array import array
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ from orbitsim.sim.nodes import NodeAgent, RunningJob
 from orbitsim.sim.prepare import SimInputs
 
 STAGES = ("upload", "queue", "compute", "download")
-#: Rows of final jobs written to the jobs spool at a time (:meth:`Simulation._final`).
+#: Rows of final jobs taken out of the per-job state at a time, and written to the jobs
+#: spool at a time (a row group), by :meth:`Simulation._final`.
+TAKE_ROWS = 4_096
 SPOOL_ROWS = 65_536
 #: Largest number of candidate nodes shown to a policy at once (a seeded sample beyond it).
 MAX_CANDIDATES = 256
@@ -407,7 +409,9 @@ class Simulation:
         # Streaming (module docstring): rows of final jobs go to a spool file in job order.
         self._final_flags = bytearray(n)
         self._mark = 0  # every job before it is final
-        self._emitted = 0  # every job before it is written out
+        self._emitted = 0  # every job before it is out of the per-job dicts
+        self._taken: list[dict] = []  # their columns, until a row group is written
+        self._taken_rows = 0
         self._spool_folder = None
         self._jobs_spool = None
         self._transfers_spool = None
@@ -1139,8 +1143,9 @@ class Simulation:
     def _final(self, j: int) -> None:
         """Job ``j`` is final (done, failed, or pending with nothing left it can do before the
         horizon): nothing changes its row any more. Rows go out in job order: once every job
-        up to the watermark is final and :data:`SPOOL_ROWS` of them wait, they are written to
-        the jobs spool and their state leaves memory."""
+        up to the watermark is final and :data:`TAKE_ROWS` of them wait, their state leaves
+        the per-job dicts (:meth:`_emit`). The state held is then that of the jobs from the
+        oldest one still in flight to the newest arrival, plus fewer than ``TAKE_ROWS``."""
         flags = self._final_flags
         flags[j] = 1
         mark = self._mark
@@ -1149,61 +1154,91 @@ class Simulation:
             while mark < n and flags[mark]:
                 mark += 1
             self._mark = mark
-            if mark - self._emitted >= SPOOL_ROWS:
+            if mark - self._emitted >= TAKE_ROWS:
                 self._emit(mark)
 
-    def _emit(self, stop: int) -> None:
-        """Write rows ``_emitted .. stop - 1`` to the jobs spool, :data:`SPOOL_ROWS` at a
-        time, and drop their state."""
+    def _emit(self, stop: int, flush: bool = False) -> None:
+        """Take rows ``_emitted .. stop - 1`` out of the per-job dicts (:data:`TAKE_ROWS` at a
+        time, into plain arrays: a few hundred bytes a row instead of a few KB) and write
+        them to the jobs spool in row groups of :data:`SPOOL_ROWS` (all of them: ``flush``)."""
         while self._emitted < stop:
             begin = self._emitted
-            end = min(begin + SPOOL_ROWS, stop)
-            self._jobs_spool.write(self._frame(begin, end, pop=True))
+            end = min(begin + TAKE_ROWS, stop)
+            self._taken.append(self._take(begin, end, pop=True))
+            self._taken_rows += end - begin
             self._emitted = end
+            if self._taken_rows >= SPOOL_ROWS:
+                self._write_taken()
+        if flush and self._taken_rows:
+            self._write_taken()
+
+    def _write_taken(self) -> None:
+        taken, self._taken = self._taken, []
+        end = self._emitted
+        begin = end - self._taken_rows
+        self._taken_rows = 0
+        state = {name: (list(chain.from_iterable(part[name] for part in taken))
+                        if isinstance(taken[0][name], list)
+                        else np.concatenate([part[name] for part in taken]))
+                 for name in taken[0]}
+        del taken
+        self._jobs_spool.write(self._frame(begin, end, state))
 
     def _spool_transfers(self, rows: np.ndarray) -> None:
         """The transfer log's sink: its pieces so far, written to the transfers spool."""
         self._transfers_spool.write(
             TransferLog.rows_frame(rows, list(self.inputs.network.names)))
 
-    def _frame(self, begin: int, end: int, pop: bool = False,
-               extra: dict | None = None) -> pd.DataFrame:
-        """The rows ``begin .. end - 1`` of ``jobs.parquet``: the job table's columns, then each
-        job's outcome (``pop``: its state is taken out of the per-job dicts). ``extra``: more
-        columns (whole-table arrays) placed before ``deadline_missed``."""
+    def _take(self, begin: int, end: int, pop: bool = False) -> dict:
+        """The state of jobs ``begin .. end - 1`` as plain columns (strings as lists, numbers
+        as arrays); ``pop``: taken out of the per-job dicts."""
         ids = range(begin, end)
-        jobs = self._job_inputs.frame(begin, end)
 
         def take(state: dict, default):
-            if pop:
-                get = state.pop
-                return [get(j, default) for j in ids]
-            get = state.get
+            get = state.pop if pop else state.get
             return [get(j, default) for j in ids]
 
         nan = math.nan
-        jobs["status"] = take(self.status, "pending")
-        jobs["reason"] = take(self.reason, "")
-        jobs["stage"] = take(self.stage, "")
-        jobs["node"] = np.asarray(take(self.node, -1), dtype=np.int64)
-        jobs["group"] = np.asarray(take(self.group, -1), dtype=np.int64)
-        jobs["gang_nodes"] = np.frombuffer(self.job_nodes, dtype=np.int64)[begin:end].copy()
-        for name, values in (("upload_end_s", self.upload_end), ("start_s", self.start),
-                             ("compute_end_s", self.compute_end), ("finish_s", self.finish)):
-            jobs[name] = np.asarray(take(values, nan), dtype=float)
-        jobs["latency_s"] = jobs["finish_s"] - jobs["arrival_s"]
-        jobs["queue_s"] = jobs["start_s"] - np.asarray(take(self.ready, nan), dtype=float)
-        jobs["done_flop"] = np.asarray(take(self.done_flop, 0.0), dtype=float)
-        jobs["lost_flop"] = np.asarray(take(self.lost_flop, 0.0), dtype=float)
-        jobs["faults"] = np.asarray(take(self.faults, 0), dtype=np.int64)
-        jobs["accelerator_s"] = np.asarray(take(self.acc_s, 0.0), dtype=float)
-        jobs["bytes_up"] = np.asarray(take(self.bytes_up, 0.0), dtype=float)
-        jobs["bytes_down"] = np.asarray(take(self.bytes_down, 0.0), dtype=float)
-        jobs["lost"] = np.asarray(take(self.lost, False), dtype=bool)
+        out = {"status": take(self.status, "pending"), "reason": take(self.reason, ""),
+               "stage": take(self.stage, "")}
+        for name, state, default, dtype in (
+                ("node", self.node, -1, np.int64), ("group", self.group, -1, np.int64),
+                ("upload_end_s", self.upload_end, nan, float), ("start_s", self.start, nan, float),
+                ("compute_end_s", self.compute_end, nan, float),
+                ("finish_s", self.finish, nan, float), ("ready_s", self.ready, nan, float),
+                ("done_flop", self.done_flop, 0.0, float),
+                ("lost_flop", self.lost_flop, 0.0, float),
+                ("faults", self.faults, 0, np.int64), ("accelerator_s", self.acc_s, 0.0, float),
+                ("bytes_up", self.bytes_up, 0.0, float),
+                ("bytes_down", self.bytes_down, 0.0, float), ("lost", self.lost, False, bool)):
+            out[name] = np.asarray(take(state, default), dtype=dtype)
         if pop:
-            for state in (self._bound,):
-                for j in ids:
-                    state.pop(j, None)
+            bound = self._bound
+            for j in ids:
+                bound.pop(j, None)
+        return out
+
+    def _frame(self, begin: int, end: int, state: dict | None = None,
+               extra: dict | None = None) -> pd.DataFrame:
+        """The rows ``begin .. end - 1`` of ``jobs.parquet``: the job table's columns, then each
+        job's outcome (``state``: taken by :meth:`_take`, else read from the per-job dicts).
+        ``extra``: more columns (whole-table arrays) placed before ``deadline_missed``."""
+        state = self._take(begin, end) if state is None else state
+        jobs = self._job_inputs.frame(begin, end)
+        jobs["status"] = state["status"]
+        jobs["reason"] = state["reason"]
+        jobs["stage"] = state["stage"]
+        jobs["node"] = state["node"]
+        jobs["group"] = state["group"]
+        jobs["gang_nodes"] = np.frombuffer(self.job_nodes, dtype=np.int64)[begin:end].copy()
+        for name in ("upload_end_s", "start_s", "compute_end_s", "finish_s"):
+            jobs[name] = state[name]
+        jobs["latency_s"] = jobs["finish_s"] - jobs["arrival_s"]
+        jobs["queue_s"] = jobs["start_s"] - state["ready_s"]
+        for name in ("done_flop", "lost_flop", "faults", "accelerator_s", "bytes_up",
+                     "bytes_down", "lost"):
+            jobs[name] = state[name]
+        del state
         # the accelerator type of the node each job ran on (or runs on; "" if none)
         node_index = jobs["node"].to_numpy()
         accelerator_of_node = np.array(self._accelerator_names() + [""], dtype=object)
@@ -1226,7 +1261,7 @@ class Simulation:
 
         streamed = self._jobs_spool is not None
         if streamed:  # the jobs still in flight, and those never started, go out now
-            self._emit(self.n_jobs)
+            self._emit(self.n_jobs, flush=True)
             self._jobs_spool.close()
             log = self.plan.log
             log.flush()

@@ -168,7 +168,9 @@ def link_metrics(transfers, contacts: pd.DataFrame, n_nodes: int,
         return out
     if transfers is None or isinstance(transfers, pd.DataFrame):
         table = transfers
-        chunks = (lambda: [] if table is None or table.empty else [table])
+
+        def chunks() -> list:
+            return [] if table is None or table.empty else [table]
     else:
         chunks = transfers
     sat = contacts["sat_index"].to_numpy()

@@ -38,6 +38,7 @@ from orbitsim.sim.metrics import (
 )
 from orbitsim.sim.prepare import SimInputs, prepare_inputs
 from orbitsim.sim.sample import extrapolate
+from orbitsim.sim.spool import release_memory
 
 #: ``simulate(workers=None)`` prepares constellations this big on every core.
 AUTO_WORKERS_SATS = 10_000
@@ -109,6 +110,18 @@ class RunResult:
         """Only the columns ``names`` of :attr:`jobs` that it has (seconds, no ``*_utc``), read
         without loading the whole table of a streamed run."""
         return self.result.columns("jobs", names)
+
+    def job_chunks(self, names) -> Any:
+        """The columns ``names`` of :attr:`jobs` as consecutive chunks (DataFrames): one for a
+        table in memory, the spool's row groups for a streamed run."""
+        spool = self.result.spooled("jobs") if hasattr(self.result, "spooled") else None
+        return [self.job_columns(names)] if spool is None else spool.batches(list(names))
+
+    def transfer_chunks(self, names) -> Any:
+        """The columns ``names`` of :attr:`transfers` as consecutive chunks (as
+        :meth:`job_chunks`)."""
+        spool = self.result.spooled("transfers") if hasattr(self.result, "spooled") else None
+        return [self.transfer_columns(names)] if spool is None else spool.batches(list(names))
 
     def transfer_columns(self, names) -> Any:
         """Only the columns ``names`` of :attr:`transfers` that it has (as :meth:`job_columns`)."""
@@ -286,8 +299,10 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
                             isl_cuts=scenario.isl_cuts, governance=rules)
     del jobs  # the simulation holds them compactly (orbitsim.sim.job_inputs)
+    release_memory()
     result = simulation.run(progress=lambda f: report("simulation", f))
     del simulation  # its per-job state and inputs: not needed once the tables are out
+    release_memory()
     summary, orbit_errors, stale = finish_summary(
         scenario, inputs, result, grid, constellation, workload, sample,
         max_epoch_age_days=max_epoch_age_days, hardware=hardware, fleet=fleet, rules=rules,
@@ -350,6 +365,7 @@ def finish_summary(scenario: Scenario, inputs: SimInputs, result: SimResult, gri
             result, rules, monitoring_generated_bytes=(
                 generated_bytes(monitoring, grid.duration_s) if monitoring is not None
                 else 0.0))
+    release_memory()  # what reading the tables' columns left in the heap
     return summary, orbit_errors, stale
 
 

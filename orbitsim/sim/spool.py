@@ -2,9 +2,10 @@
 
 A :class:`Spool` is one Parquet file in a per-run temporary folder, written chunk by chunk
 (pyarrow ``ParquetWriter``, zstd, no statistics, as :func:`orbitsim.results.write_parquet`
-does; the pandas schema metadata is kept so that pandas reads back the types it wrote) and read back whole (:meth:`Spool.frame`), by a few
-columns (:meth:`Spool.columns`) or in batches (:meth:`Spool.batches`). The folder is removed
-when the last spool of the run is garbage-collected (or the process exits).
+does; the pandas schema metadata is kept so that pandas reads back the types it wrote), a
+row group a chunk, and read back whole (:meth:`Spool.frame`), by a few columns
+(:meth:`Spool.columns`) or a row group at a time (:meth:`Spool.batches`). The folder is
+removed when the last spool of the run is garbage-collected (or the process exits).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+
 
 class SpoolFolder:
     """A temporary folder for a run's spool files, removed with the last object using it."""
@@ -123,4 +125,16 @@ def _release() -> None:
     pa.default_memory_pool().release_unused()
 
 
-__all__ = ["Spool", "SpoolFolder"]
+def release_memory() -> None:
+    """Give memory freed by a run's big steps back to the system: pyarrow's pool, and the C
+    heap (glibc keeps freed pages between live blocks mapped until ``malloc_trim``)."""
+    _release()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+__all__ = ["Spool", "SpoolFolder", "release_memory"]
