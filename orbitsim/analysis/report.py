@@ -135,9 +135,11 @@ def node_plot(run, node: int) -> Plot:
     hardware = run.inputs.hardware
     horizon_s = float(run.result.horizon_s)
     history = run.products.focus_history if node == run.products.focus_node else None
-    time_s, fraction = node_busy_fraction(
-        run.job_columns(["node", "start_s", "compute_end_s", "accelerators"]), node,
-        hardware.accelerators, horizon_s)
+    # the node's own jobs, a row group at a time (a streamed run's table is never held whole)
+    columns = ["node", "start_s", "compute_end_s", "accelerators"]
+    mine = [chunk[chunk["node"].to_numpy() == node] for chunk in run.job_chunks(columns)]
+    mine = pd.concat(mine, ignore_index=True) if mine else run.job_columns(columns)
+    time_s, fraction = node_busy_fraction(mine, node, hardware.accelerators, horizon_s)
     name = run.inputs.constellation.names[node]
     floor = 1.0 - hardware.battery.depth_of_discharge
     if run.inputs.nodes is None:

@@ -213,7 +213,8 @@ class _Outlook:
 class Simulation:
     """One run of a workload on a constellation under a policy.
 
-    ``jobs`` is the table of :func:`orbitsim.model.workload.generate_jobs`. ``faults_destroy_jobs``
+    ``jobs`` is the table of :func:`orbitsim.model.workload.generate_jobs` (or that table
+    as :class:`orbitsim.sim.job_inputs.JobInputs`, so that the caller can drop the table first). ``faults_destroy_jobs``
     makes a permanent node failure fail its jobs (``lost``) instead of requeueing them.
     """
 
@@ -357,14 +358,15 @@ class Simulation:
 
     # --- job table ---------------------------------------------------------------------------
 
-    def _load_jobs(self, jobs: pd.DataFrame) -> None:
+    def _load_jobs(self, jobs: pd.DataFrame | JobInputs) -> None:
         """The job table, compact (:class:`JobInputs`), and the per-job state of the jobs in
         flight. Per-job state lives in dicts keyed by job index: an entry is made when the
         job first changes it (each dict has the default of a job that never did) and popped
         when its row is written out, so a streamed run holds only the jobs in flight."""
         n = len(jobs)
         self.n_jobs = n
-        inputs = self._job_inputs = JobInputs(jobs.reset_index(drop=True))
+        inputs = self._job_inputs = (jobs if isinstance(jobs, JobInputs)
+                                     else JobInputs(jobs.reset_index(drop=True)))
         self.job_tenant = inputs.references("tenant")
         self.job_kind = inputs.references("kind")
         self.job_arrival = inputs.floats("arrival_s")

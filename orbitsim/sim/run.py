@@ -30,6 +30,7 @@ from orbitsim.model.timegrid import time_grid
 from orbitsim.model.workload import generate_jobs, load_workload
 from orbitsim.policies.registry import resolve_policy
 from orbitsim.sim.engine import SimResult, Simulation
+from orbitsim.sim.job_inputs import JobInputs
 from orbitsim.sim.metrics import (
     LINK_COLUMNS,
     class_metrics,
@@ -295,6 +296,8 @@ def simulate(scenario: Scenario | str, *, hours: float | None = None, seed: int 
     start = grid.start_utc
     jobs = generate_jobs(workload, grid.duration_s, scenario.seed,
                          start_hour_utc=start.hour + start.minute / 60.0)
+    jobs = JobInputs(jobs)  # compact, and the table it came from gone before the engine's
+    release_memory()
     simulation = Simulation(inputs, workload, jobs, policy_object, seed=scenario.seed,
                             faults_destroy_jobs=scenario.faults_destroy_jobs,
                             isl_cuts=scenario.isl_cuts, governance=rules)
