@@ -214,8 +214,9 @@ class Simulation:
     """One run of a workload on a constellation under a policy.
 
     ``jobs`` is the table of :func:`orbitsim.model.workload.generate_jobs` (or that table
-    as :class:`orbitsim.sim.job_inputs.JobInputs`, so that the caller can drop the table first). ``faults_destroy_jobs``
-    makes a permanent node failure fail its jobs (``lost``) instead of requeueing them.
+    as :class:`orbitsim.sim.job_inputs.JobInputs`, so that the caller can drop the table
+    first). ``faults_destroy_jobs`` makes a permanent node failure fail its jobs (``lost``)
+    instead of requeueing them.
     """
 
     def __init__(self, inputs: SimInputs, workload: Workload, jobs: pd.DataFrame,

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+#: Rows read back at a time (of one row group) by :meth:`Spool.batches`.
+READ_ROWS = 16_384
+
 
 class SpoolFolder:
     """A temporary folder for a run's spool files, removed with the last object using it."""
@@ -96,7 +99,7 @@ class Spool:
         return self.frame([c for c in columns if c in self.column_names])
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-        """The table in consecutive chunks (the chunks it was written in)."""
+        """The table in consecutive chunks of at most :data:`READ_ROWS` rows."""
         for table in self._row_groups(columns):
             yield table.to_pandas()
 
@@ -109,11 +112,16 @@ class Spool:
         # (several row groups of every column held at once)
         if self.rows == 0:
             return
+        import pyarrow as pa
+
         with self._file() as handle:
             for index in range(handle.num_row_groups):
-                table = handle.read_row_group(index, columns=columns, use_threads=False)
-                yield table
-                del table
+                for batch in handle.iter_batches(batch_size=READ_ROWS, row_groups=[index],
+                                                 columns=columns, use_threads=False):
+                    table = pa.Table.from_batches([batch])
+                    del batch
+                    yield table
+                    del table
                 _release()
 
 
