@@ -408,3 +408,74 @@ def test_the_built_in_rate_loses_about_what_the_economics_assumes(demo_run):
     bill share the number (the economics spreads the same rate over the node's life)."""
     assert demo_run.inputs.hardware.accelerator.radiation.permanent_failure_per_year == 0.03
     assert demo_run.summary["accelerators_lost"] <= 3
+
+
+def _demo_simulation(hours: float):
+    """A function building a Simulation of starcloud-demo over ``hours`` (as the simulation
+    benchmark does), each time on fresh node physics."""
+    import copy
+    import dataclasses
+
+    from orbitsim.model.catalogue import load_constellation
+    from orbitsim.model.ground import load_ground_network
+    from orbitsim.model.hardware import load_node
+    from orbitsim.model.workload import generate_jobs
+    from orbitsim.policies.registry import get_policy
+    from orbitsim.sim.engine import Simulation
+    from orbitsim.sim.prepare import prepare_inputs
+
+    scenario = load_scenario("starcloud-demo").model_copy(update={"hours": hours})
+    constellation = load_constellation(scenario.path_of(scenario.constellation))
+    hardware = load_node(scenario.hardware or constellation.hardware)
+    network = load_ground_network(scenario.ground_network)
+    workload = load_workload(scenario.workload)
+    grid = scenario.time_grid()
+    inputs = prepare_inputs(constellation, network, hardware, grid, seed=scenario.seed,
+                            isl=scenario.isl, record_history=False)
+    jobs = generate_jobs(workload, grid.duration_s, scenario.seed)
+    def build() -> Simulation:  # fresh node physics for each run (a run advances them)
+        fresh = dataclasses.replace(inputs, nodes=copy.deepcopy(inputs.nodes))
+        return Simulation(fresh, workload, jobs, get_policy(scenario.policy), seed=scenario.seed)
+
+    return build
+
+
+def test_the_engine_holds_only_the_jobs_in_flight(monkeypatch):
+    """A streamed run keeps per-job state only from the oldest job still in flight to the
+    newest arrival (plus fewer than TAKE_ROWS final ones waiting to leave); every other job's
+    row is in the spool. Its tables are those of the same run built whole at the end."""
+    import orbitsim.sim.engine as engine
+
+    monkeypatch.setattr(engine, "TAKE_ROWS", 64)
+    monkeypatch.setattr(engine, "SPOOL_ROWS", 512)
+    build = _demo_simulation(4.0)
+    simulation = build()
+    samples = []
+
+    def progress(fraction: float) -> None:
+        sim = simulation
+        held = max(len(sim.status), len(sim.start), len(sim.done_flop), len(sim._bound))
+        in_flight = sim._next_arrival - sim._mark  # arrived, from the oldest not final on
+        samples.append((held, in_flight, sim._mark - sim._emitted, sim._emitted))
+
+    streamed = simulation.run(progress=progress)
+    assert streamed.spooled("jobs") is not None and streamed.spooled("transfers") is not None
+    n = simulation.n_jobs
+    assert n > 5000
+    for held, in_flight, waiting, _ in samples:
+        assert waiting < 64  # final rows before the watermark leave TAKE_ROWS at a time
+        assert held <= in_flight + waiting
+    assert max(s[0] for s in samples) < n / 5  # never the whole horizon
+    assert samples[-1][3] > n / 2  # most rows went out during the run
+    assert not simulation.status and not simulation.start and not simulation._bound
+    assert simulation._emitted == n and streamed.rows("jobs") == n
+
+    monkeypatch.setattr(engine.Simulation, "_streams", lambda self: False)
+    whole = build().run()
+    assert whole.spooled("jobs") is None
+    pd.testing.assert_frame_equal(streamed.jobs, whole.jobs, check_exact=True)
+    pd.testing.assert_frame_equal(streamed.transfers, whole.transfers, check_exact=True)
+    assert streamed.governance_violations == whole.governance_violations
+    columns = streamed.columns("jobs", ["status", "latency_s", "nope"])
+    assert list(columns.columns) == ["status", "latency_s"]
+    pd.testing.assert_frame_equal(columns, whole.jobs[["status", "latency_s"]])
