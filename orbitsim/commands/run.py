@@ -31,6 +31,19 @@ def _fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def stranded_warning(summary: dict) -> str | None:
+    """One line when jobs held their nodes to the horizon for input the laser mesh could not
+    bring in time (``isl = "mesh"``): the run then measures the mesh more than the nodes."""
+    stranded = summary.get("isl_jobs_stranded") or 0
+    if not stranded:
+        return None
+    return (f"{stranded:,} of {summary.get('jobs_total', 0):,} jobs held their nodes to the "
+            "horizon waiting for input the laser mesh could not bring in time "
+            f"({summary.get('isl_links_never_up', 0):,} of {summary.get('isl_links', 0):,} "
+            "links never up, e.g. blocked by the Earth): those nodes computed nothing "
+            "after; see isl_links.parquet")
+
+
 def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name (see `orbitsim list "
                                             "scenarios`) or a scenario TOML file.")],
@@ -87,6 +100,7 @@ def run(
     n_sats = result.inputs.n_nodes
     warn(error_warning(result.orbit_errors, n_sats))
     warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
+    warn(stranded_warning(result.summary))
     files = write_outputs(result, out)
     summary = result.summary
     if as_json:  # the object of summary.json, on one line
