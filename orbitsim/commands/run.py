@@ -38,10 +38,24 @@ def stranded_warning(summary: dict) -> str | None:
     if not stranded:
         return None
     return (f"{stranded:,} of {summary.get('jobs_total', 0):,} jobs held their nodes to the "
-            "horizon waiting for input the laser mesh could not bring in time "
-            f"({summary.get('isl_links_never_up', 0):,} of {summary.get('isl_links', 0):,} "
-            "links never up, e.g. blocked by the Earth): those nodes computed nothing "
+            "horizon waiting for input the laser mesh had no path or capacity to bring in "
+            f"time ({summary.get('isl_links_never_up', 0):,} of "
+            f"{summary.get('isl_links', 0):,} links never up): those nodes computed nothing "
             "after; see isl_links.parquet")
+
+
+def monitoring_warning(summary: dict) -> str | None:
+    """One line when monitored nodes made telemetry and none of it landed (every station of
+    the monitoring countries out, or never passed over): the terms were never met."""
+    governance = summary.get("governance") or {}
+    made = governance.get("monitoring_bytes_generated") or 0.0
+    if made <= 0 or (governance.get("monitoring_bytes") or 0.0) > 0:
+        return None
+    where = ", ".join(governance.get("monitoring_countries") or []) or "any country"
+    return (f"none of the {made / 1e9:,.3g} GB of telemetry that "
+            f"{governance.get('monitored_nodes', 0):,} monitored nodes made landed at a "
+            f"station in {where} (outages, or no pass): the monitored terms were never met; "
+            "see summary.json governance.monitoring_backlog_bytes")
 
 
 def run(
@@ -101,6 +115,7 @@ def run(
     warn(error_warning(result.orbit_errors, n_sats))
     warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
     warn(stranded_warning(result.summary))
+    warn(monitoring_warning(result.summary))
     files = write_outputs(result, out)
     summary = result.summary
     if as_json:  # the object of summary.json, on one line
