@@ -133,8 +133,9 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
             constellation = load_constellation(reference)
         except InputError as exc:
             raise InputError(f"the run's constellation {reference!r} is neither built in nor a "
-                             f"file from here ({exc.message}); run the export from the folder "
-                             "the run was started in", source=run["path"]) from None
+                             f"file from here ({exc.message}); a scenario names its files relative "
+                             "to its own folder: run the export from the scenario file's folder",
+                             source=run["path"]) from None
         constellation = run_nodes(constellation, scenario, run["path"])
         start = start if start is not None else scenario.get("start_utc", DEFAULT_START)
         hours = hours if hours is not None else float(run["hours"] or DEFAULT_HOURS)
