@@ -264,16 +264,11 @@ def _scalar(value: Any) -> Any:
     return None
 
 
-def run_point(base: dict[str, Any], values: dict[str, Any],
-              hours: float | None = None) -> dict[str, Any]:
-    """Simulate one point; its row: ``point_id``, the parameters and the scalar metrics.
-
-    Top-level and picklable: runs in spawn workers and on Dask workers alike. Metrics are the
-    summary's scalars, ``latency_mean_s`` of the done jobs, and the economics verdict's costs
-    (with the point's ``launch_price_usd_per_kg`` if it sets one).
-    """
+def point_scenario(base: dict[str, Any], values: dict[str, Any],
+                   hours: float | None = None) -> Scenario:
+    """The scenario of one point: the base with the point's fields, ``hours`` and hardware
+    overrides (the economics' parameters are applied to the verdict, not here)."""
     from orbitsim.model.overrides import with_override
-    from orbitsim.sim.run import simulate
 
     fields = {k: v for k, v in values.items()
               if k not in ECONOMICS_PARAMS and not k.startswith(HARDWARE_PREFIX)}
@@ -285,7 +280,52 @@ def run_point(base: dict[str, Any], values: dict[str, Any],
         if key.startswith(HARDWARE_PREFIX):
             data["hardware"] = with_override(data.get("hardware"),
                                              key.removeprefix(HARDWARE_PREFIX), value)
-    scenario = Scenario.model_validate(data)
+    return Scenario.model_validate(data)
+
+
+def check_points(base: dict[str, Any], points: list[dict[str, Any]],
+                 hours: float | None = None) -> None:
+    """Refuse, before any point runs, a point its run would refuse (what ``orbitsim validate``
+    checks: a mesh with a sample, a relay, injected faults, the fleet and governance rules,
+    the job volume, ...), naming the point. Points that differ only in their seed, policy
+    (checked as it is parsed) or economics are checked once."""
+    from orbitsim.commands.validate import check_scenario_inputs
+
+    seen: set[str] = set()
+    for values in points:
+        try:
+            scenario = point_scenario(base, values, hours)
+        except ValidationError as exc:
+            problems = "; ".join(f"{path}: {msg}" for path, msg in describe_validation_error(exc))
+            raise InputError(f"{problems} (point {_point_label(values)})",
+                             source="--param") from None
+        key = json.dumps(scenario.model_dump(mode="json", exclude={"seed", "policy"}),
+                         sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            check_scenario_inputs(scenario, Path(scenario.name))
+        except InputError as error:
+            raise InputError(f"{error.message} (point {_point_label(values)})",
+                             source=error.source, line=error.line, field=error.field) from None
+
+
+def _point_label(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "base"
+
+
+def run_point(base: dict[str, Any], values: dict[str, Any],
+              hours: float | None = None) -> dict[str, Any]:
+    """Simulate one point; its row: ``point_id``, the parameters and the scalar metrics.
+
+    Top-level and picklable: runs in spawn workers and on Dask workers alike. Metrics are the
+    summary's scalars, ``latency_mean_s`` of the done jobs, and the economics verdict's costs
+    (with the point's ``launch_price_usd_per_kg`` if it sets one).
+    """
+    from orbitsim.sim.run import simulate
+
+    scenario = point_scenario(base, values, hours)
     run = simulate(scenario, workers=1, reuse_geometry=True)
     row: dict[str, Any] = {ID_COLUMN: point_id(values, point_settings(base, hours)), **values}
     row.update(_verdict_metrics(run, values.get("launch_price_usd_per_kg")))
@@ -648,6 +688,7 @@ def _run_sweep(scenario, params, out: Path, *, hours, workers, scheduler, sample
             path.unlink()
     todo = [(key, base, values) for key, values in zip(ids, points, strict=True)
             if not point_path(out, key).is_file()]
+    check_points(base, [values for _, _, values in todo], hours)
     skipped = [key for key in ids if point_path(out, key).is_file()]
     report = progress or (lambda done, total: None)
     done = len(skipped)

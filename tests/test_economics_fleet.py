@@ -89,3 +89,16 @@ def test_different_groups_sum_their_costs(economics):
         again = [orbit_cost(q, f) for q, f in zip(at, facts)]
         assert sum(c.total_annual_usd for c in again) / sum(
             c.delivered_hours_per_year for c in again) == pytest.approx(expected_ground)
+
+
+def test_a_fleet_that_delivered_nothing_is_priced_not_crashed(economics):
+    """A zero-job run of a mixed fleet: no delivered hours in any group, scalar facts (no
+    draws); the verdict is computed (no finite cost per delivered hour), not a
+    ZeroDivisionError."""
+    h100 = load_node("starlink-compute")
+    h200 = apply_overrides(h100, {"accelerator": "h200"})
+    fleet = evaluate_fleet([HardwareGroupFacts("h100", h100, Facts(24, 8, 0.0, 0.0)),
+                            HardwareGroupFacts("h200", h200, Facts(24, 8, 0.0, 0.0))],
+                           economics, draws=200, seed=1)
+    assert not np.isfinite(fleet.orbit_usd_per_accelerator_hour)
+    assert set(fleet.groups) == {"h100", "h200"}

@@ -69,3 +69,14 @@ def test_price_governance_uses_the_policy_default_unless_the_licence_sets_one():
     terms["h200"]["levy_fraction"] = 0.1  # a licence's own levy wins
     assert price_governance(summary, _Verdict(), economics)["tenants"]["cn"][
         "levy_fraction_by_accelerator"] == {"h200": 0.1}
+
+
+def test_a_type_that_delivered_nothing_bills_nothing():
+    """A zero-job run (or an accelerator type no job used) has no finite rate: its tenants
+    owe $0 for it, not NaN."""
+    hours = np.array([[0.0, 4.0], [0.0, 0.0]])
+    money = bill(hours, np.zeros_like(hours), np.zeros_like(hours),
+                 np.array([np.nan, 40.0]), np.zeros(2), np.zeros_like(hours))
+    assert money["compute_usd"].tolist() == [160.0, 0.0]
+    assert money["bill_usd"].tolist() == [160.0, 0.0]
+    assert money["idle_usd"].tolist() == [0.0, 0.0]

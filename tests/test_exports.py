@@ -226,3 +226,47 @@ def test_a_decaying_satellite_is_warned_about_and_exported_until_it_fails(tmp_pa
     assert len(healthy) == 4 * 361 and 0 < len(decayed) < len(healthy)
     assert packets["satellite/DECAY-1"]["availability"] < \
         packets["satellite/HEALTHY-1"]["availability"]
+
+
+def _write_run_folder(run, folder: Path) -> Path:
+    from orbitsim.results import summary_json, write_parquet
+
+    folder.mkdir()
+    (folder / "summary.json").write_text(summary_json(run.summary))
+    write_parquet(run.jobs, folder / "jobs.parquet")
+    write_parquet(run.transfers, folder / "transfers.parquet")
+    return folder
+
+
+def test_a_sampled_run_exports_its_sampled_nodes_and_only_its_window(tmp_path, capsys,
+                                                                      monkeypatch):
+    """A sampled run's node i is the i-th satellite of its sample: the export shows those
+    satellites (not the constellation's first ones) with their activity; a window beyond the
+    run's is refused (its nodes did nothing known there)."""
+    import orbitsim
+    from orbitsim.model.scenario import SampleSpec, load_scenario
+
+    data = Path(__file__).parent / "data" / "partition"
+    base = load_scenario(data / "three-shells-run.toml")
+    scenario = base.model_copy(update={"sample": SampleSpec(fraction=0.5, unit_size=6),
+                                       "hours": 0.25})
+    run = orbitsim.simulate(scenario)
+    folder = _write_run_folder(run, tmp_path / "run")
+    monkeypatch.chdir(data)  # the run's constellation file is named relative to it
+    code, out, err = run_cli(capsys, "export", str(folder), "--out",
+                             str(tmp_path / "run.geojson"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["satellites"] == len(run.nodes) == 36
+    tracks = [f for f in json.loads((tmp_path / "run.geojson").read_text())["features"]
+              if f["properties"].get("kind") == "track" or "satellite" in f["properties"]]
+    assert {f["properties"]["satellite"] for f in tracks} == set(run.nodes["satellite"])
+    busy = run.nodes.set_index("satellite")["busy_accelerator_s"] > 0
+    for feature in tracks:
+        name = feature["properties"]["satellite"]
+        computing = (feature["properties"]["computing_fraction"]
+                     + feature["properties"]["computing_and_transferring_fraction"])
+        assert (computing > 0) == bool(busy[name]), name
+    code, out, err = run_cli(capsys, "export", str(folder), "--hours", "1", "--out",
+                             str(tmp_path / "late.czml"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "beyond the run" in err
+    assert not (tmp_path / "late.czml").exists()

@@ -29,6 +29,11 @@ def test_groups_select_shells_indices_and_ranges():
         group_nodes([HardwareGroup(shells=("SL9",), hardware="x")], constellation)
     with pytest.raises(ValueError, match="first-last"):
         HardwareGroup(nodes=("5-2",), hardware="x")
+    # an index written as text (as beside ranges: nodes = ["0-3", "7"]) is that node
+    assert HardwareGroup(nodes=("0-1", "7", " 9 "), hardware="x").node_indices() == [0, 1, 7, 9]
+    for bad in ("a-b", "-1", "3-"):
+        with pytest.raises(ValueError, match="an index >= 0 or a range"):
+            HardwareGroup(nodes=(bad,), hardware="x")
 
 
 def test_the_export_terms_fleet():

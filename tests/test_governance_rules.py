@@ -70,6 +70,9 @@ BAD = {
                           'tenants = ["kz-hub"]\n', "end_s must be after start_s"),
     "bad box": ('[[governance.regions]]\nname = "r"\nboxes = [[10.0, 0.0, 0.0, 5.0]]\n',
                 "lat_min < lat_max"),
+    "misspelt accelerator": ('[[governance.licences]]\ncountries = ["CN"]\naccelerators = '
+                             '["h20"]\naccess = "allowed"\n',
+                             "governance.licences[0].accelerators: no accelerator named 'h20'"),
     "telemetry nowhere": ('[governance]\nmonitoring_bytes_per_node_hour = 1e9\n'
                           'monitoring_countries = ["FR"]\n',
                           "governance.monitoring_countries"),

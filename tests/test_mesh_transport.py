@@ -12,7 +12,7 @@ import pytest
 
 from orbitsim.geometry.isl import Mesh
 from orbitsim.kernels.linkbudget import SPEED_OF_LIGHT_M_S
-from orbitsim.model.scenario import IslCut, NodeFailure, load_scenario
+from orbitsim.model.scenario import IslCut, NodeFailure, Scenario, load_scenario
 from orbitsim.sim.mesh_transport import MeshTransport, passes_until_failure
 from orbitsim.sim.prepare import MeshInputs, one_relay_at_a_time
 from orbitsim.sim.run import simulate
@@ -335,3 +335,27 @@ def test_orbitsim_run_writes_the_mesh_tables(tmp_path, capsys):
     assert len(links) == summary["isl_links"] == 56
     assert "isl_s" in pd.read_parquet(out / "jobs.parquet").columns
     assert Path(out / "transfers.parquet").exists()
+
+
+def test_jobs_whose_input_cannot_reach_their_node_are_counted_and_warned_about(mesh_run):
+    """export-shell-48 (8 satellites a plane at 550 km, 45 deg apart): its in-plane links
+    never clear the Earth by 80 km, so most inputs cannot cross the mesh; the jobs holding
+    nodes for them to the horizon are counted (``isl_jobs_stranded``) and the run warns."""
+    from orbitsim.commands.run import stranded_warning
+
+    scenario = Scenario.model_validate({
+        "name": "cut-off", "constellation": "export-shell-48", "ground_network": "compute-hubs",
+        "workload": "export-terms", "hardware": "starlink-compute", "isl": "mesh",
+        "hours": 0.5, "seed": 7})
+    run = simulate(scenario)
+    s, jobs, links = run.summary, run.jobs, run.result.isl_links
+    in_plane = links[links["kind"] == "in-plane"]
+    assert len(in_plane) and (in_plane["up_s"] == 0).all()
+    assert s["isl_links_never_up"] == int((links["up_s"] <= 0).sum()) >= len(in_plane)
+    assert s["isl_jobs_stranded"] > 0
+    held = jobs[(jobs.status == "pending") & (jobs.node >= 0) & jobs.start_s.isna()]
+    assert len(held) >= s["isl_jobs_stranded"]
+    line = stranded_warning(s)
+    assert line is not None and f"{s['isl_jobs_stranded']:,} of" in line
+    assert mesh_run.summary["isl_jobs_stranded"] == 0
+    assert stranded_warning(mesh_run.summary) is None

@@ -75,3 +75,26 @@ def test_nothing_to_reserve_leaves_the_plan_alone():
                    MonitoringStream(1e9, np.array([False, False]))):
         reduced, pieces = reserve_monitoring(contacts, stream, 86_400.0)
         assert reduced is contacts and pieces.empty
+
+
+def test_telemetry_that_never_lands_is_warned_about():
+    """Every US station out for the whole run: the monitored H200 nodes make telemetry and
+    none of it lands; the summary says so and ``orbitsim run`` warns in one line."""
+    from orbitsim.commands.run import monitoring_warning
+    from orbitsim.model.ground import load_ground_network
+    from orbitsim.model.scenario import StationOutage, load_scenario
+    from orbitsim.sim.run import simulate
+
+    base = load_scenario("h200-export-terms")
+    us = [s.name for s in load_ground_network("compute-hubs").stations if s.country == "US"]
+    outages = tuple(StationOutage(station=name, start_s=0, end_s=86_400) for name in us)
+    governance = base.governance.model_copy(update={"compare_without_rules": False})
+    run = simulate(base.model_copy(update={"station_outages": outages, "hours": 1.0,
+                                           "governance": governance}))
+    g = run.summary["governance"]
+    assert g["monitoring_bytes_generated"] > 0 and g["monitoring_bytes"] == 0
+    assert g["monitoring_backlog_bytes"] == g["monitoring_bytes_generated"]
+    line = monitoring_warning(run.summary)
+    assert line is not None and "in US" in line and "\n" not in line
+    assert monitoring_warning({"governance": dict(g, monitoring_bytes=1.0)}) is None
+    assert monitoring_warning({}) is None

@@ -127,6 +127,7 @@ def test_run_command_takes_partitions(tmp_path, capsys, in_process):
 
 @pytest.mark.parametrize("extra, refused", [
     ({"isl": "mesh"}, 'isl = "mesh"'),
+    ({"isl": "none"}, 'isl = "none"'),
     ({"hardware_groups": [{"name": "h200", "nodes": ["0-3"], "hardware": "starlink-compute"}]},
      "hardware_groups"),
     ({"governance": {"monitoring_bytes_per_node_hour": 1e6}}, "governance rules"),

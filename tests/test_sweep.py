@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -302,3 +303,25 @@ def test_sweep_plot_keeps_its_title_and_labels_inside_the_figure(tmp_path):
     # A white frame all around: the drawing ends inside the image on every side.
     for edge in (image[0], image[-1], image[:, 0], image[:, -1]):
         assert np.allclose(edge[..., :3], 1.0)
+
+
+def test_a_point_its_run_would_refuse_is_refused_before_any_point_runs(tmp_path, capsys):
+    """A sampled scenario swept over isl = grid, mesh: the mesh point's run would refuse the
+    sample. The sweep exits 2 with one line naming that point, before running the grid point,
+    and leaves no folder behind."""
+    data = tmp_path / "data"
+    data.mkdir()
+    source = Path(__file__).parent / "data" / "partition"
+    for name in ("three-shells.toml", "load.toml"):
+        (data / name).write_text((source / name).read_text())
+    scenario = data / "sampled.toml"
+    scenario.write_text((source / "three-shells-run.toml").read_text()
+                        + "[sample]\nfraction = 0.5\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", str(scenario), "--param", "isl=grid,mesh", "--hours", "0.1",
+              "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "(point isl=mesh)" in err, err
+    assert "cannot route over the laser mesh" in err
+    assert not (tmp_path / "x").exists()

@@ -47,7 +47,7 @@ BAD = {
     "ephemeris": ("", {"start": "2053-10-08T12:00:00Z", "hours": 24.0}, "ephemeris DE421"),
     "leap second": ("", {"start": "2016-12-31T23:59:60Z"}, "leap second"),
     "relay without mesh": ('relay_constellation = "starlink-shell1"', {},
-                           'relay_constellation needs isl = "mesh"'),
+                           'relay_constellation: a relay constellation needs isl = "mesh"'),
     "unknown relay": ('isl = "mesh"\nrelay_constellation = "nowhere"', {}, "relay_constellation"),
     "mesh too big": ('isl = "mesh"\nrelay_constellation = "starcloud-88k"', {"hours": 24.0},
                      "link-steps, more than the 60,000,000 a run builds"),

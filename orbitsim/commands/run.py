@@ -31,6 +31,33 @@ def _fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def stranded_warning(summary: dict) -> str | None:
+    """One line when jobs held their nodes to the horizon for input the laser mesh could not
+    bring in time (``isl = "mesh"``): the run then measures the mesh more than the nodes."""
+    stranded = summary.get("isl_jobs_stranded") or 0
+    if not stranded:
+        return None
+    return (f"{stranded:,} of {summary.get('jobs_total', 0):,} jobs held their nodes to the "
+            "horizon waiting for input the laser mesh had no path or capacity to bring in "
+            f"time ({summary.get('isl_links_never_up', 0):,} of "
+            f"{summary.get('isl_links', 0):,} links never up): those nodes computed nothing "
+            "after; see isl_links.parquet")
+
+
+def monitoring_warning(summary: dict) -> str | None:
+    """One line when monitored nodes made telemetry and none of it landed (every station of
+    the monitoring countries out, or never passed over): the terms were never met."""
+    governance = summary.get("governance") or {}
+    made = governance.get("monitoring_bytes_generated") or 0.0
+    if made <= 0 or (governance.get("monitoring_bytes") or 0.0) > 0:
+        return None
+    where = ", ".join(governance.get("monitoring_countries") or []) or "any country"
+    return (f"none of the {made / 1e9:,.3g} GB of telemetry that "
+            f"{governance.get('monitored_nodes', 0):,} monitored nodes made landed at a "
+            f"station in {where} (outages, or no pass): the monitored terms were never met; "
+            "see summary.json governance.monitoring_backlog_bytes")
+
+
 def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name (see `orbitsim list "
                                             "scenarios`) or a scenario TOML file.")],
@@ -87,6 +114,8 @@ def run(
     n_sats = result.inputs.n_nodes
     warn(error_warning(result.orbit_errors, n_sats))
     warn(stale_warning(result.stale_elements, n_sats, max_epoch_age_days))
+    warn(stranded_warning(result.summary))
+    warn(monitoring_warning(result.summary))
     files = write_outputs(result, out)
     summary = result.summary
     if as_json:  # the object of summary.json, on one line

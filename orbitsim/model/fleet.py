@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from orbitsim.errors import InputError
 
-_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")  # "first-last", or "index"
 
 
 class HardwareGroup(BaseModel):
@@ -48,9 +48,9 @@ class HardwareGroup(BaseModel):
                 raise ValueError(f"a node is an index >= 0 or a range 'first-last', got {item!r}")
             if isinstance(item, str):
                 match = _RANGE.match(item)
-                if not match or int(match.group(1)) > int(match.group(2)):
-                    raise ValueError(f"a node range is 'first-last' with first <= last, got "
-                                     f"{item!r}")
+                if not match or int(match.group(1)) > int(match.group(2) or match.group(1)):
+                    raise ValueError(f"a node is an index >= 0 or a range 'first-last' with "
+                                     f"first <= last, got {item!r}")
         return value
 
     @model_validator(mode="after")
@@ -68,7 +68,8 @@ class HardwareGroup(BaseModel):
                 out.append(item)
             else:
                 match = _RANGE.match(item)
-                out.extend(range(int(match.group(1)), int(match.group(2)) + 1))
+                first = int(match.group(1))
+                out.extend(range(first, int(match.group(2) or first) + 1))
         return out
 
 

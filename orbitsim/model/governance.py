@@ -208,15 +208,34 @@ def terms_for(governance: Governance, tenant, accelerator: str) -> Terms:
     return Terms(lic.access, lic.levy_fraction, lic.monitoring, tuple(lic.geofence), i)
 
 
+def builtin_accelerators() -> list[str]:
+    """Names of the built-in accelerators (``constellations/hardware/accelerators``)."""
+    from orbitsim import resources
+
+    folder = resources.builtin_dir("hardware") / "accelerators"
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
 def check_licences(governance: Governance, tenants, accelerators, *, source=None) -> None:
     """Licences, regions and suspensions against the workload's tenants and the fleet's
-    accelerators: names exist, geofences name a region or a country, and no two equally
-    specific licences disagree on a pair. InputError naming the field otherwise."""
+    accelerators: names exist (an accelerator of the fleet or a built-in one), geofences
+    name a region or a country, and no two equally specific licences disagree on a pair.
+    InputError naming the field otherwise."""
     from orbitsim.model.regions import country
 
     tenant_names = {t.name for t in tenants}
     regions = {r.name for r in governance.regions}
+    fleet = sorted(set(accelerators))
+    known = set(fleet) | set(builtin_accelerators())
     for i, lic in enumerate(governance.licences):
+        for name in lic.accelerators:
+            # A misspelt accelerator would make the licence cover nothing, silently handing
+            # the pair to another licence or the default access.
+            if fleet and name not in known:
+                raise InputError(f"no accelerator named {name!r} (the fleet's: "
+                                 f"{', '.join(fleet)}; built-in: "
+                                 f"{', '.join(builtin_accelerators())})", source=source,
+                                 field=f"governance.licences[{i}].accelerators")
         for name in lic.tenants:
             if name not in tenant_names:
                 raise InputError(f"no tenant named {name!r} in the workload (tenants: "
@@ -274,4 +293,5 @@ def region_specs(governance: Governance, names) -> dict[str, tuple[tuple[str, ..
 
 
 __all__ = ["ACCESS", "GeoRegion", "Governance", "Licence", "Suspension", "Terms",
-           "check_licences", "check_suspension_nodes", "region_specs", "terms_for"]
+           "builtin_accelerators", "check_licences", "check_suspension_nodes", "region_specs",
+           "terms_for"]

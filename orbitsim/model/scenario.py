@@ -61,6 +61,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -175,11 +176,14 @@ class Scenario(BaseModel):
                 data.pop(name, None)
         return data
 
-    @model_validator(mode="after")
-    def _relay_needs_mesh(self):
-        if self.relay_constellation is not None and self.isl != "mesh":
-            raise ValueError(f'relay_constellation needs isl = "mesh" (isl is "{self.isl}")')
-        return self
+    @field_validator("relay_constellation")
+    @classmethod
+    def _relay_needs_mesh(cls, value, info: ValidationInfo):
+        # a field check (isl is validated before it), so that the message names the field
+        isl = info.data.get("isl", "grid")
+        if value is not None and isl != "mesh":
+            raise ValueError(f'a relay constellation needs isl = "mesh" (isl is "{isl}")')
+        return value
 
     @field_validator("start_utc", mode="before")
     @classmethod

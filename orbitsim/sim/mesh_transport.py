@@ -179,6 +179,9 @@ class MeshTransport:
         # Seconds each job's data spent crossing the mesh (up to its node, down to its pass).
         self.job_mesh_s: dict[int, float] = {}
         self._delivered: set[int] = set()  # staged jobs whose input has reached their nodes
+        # Staged jobs whose input no path can bring to their nodes before the horizon: they
+        # hold those nodes' accelerators to the end of the run (``isl_jobs_stranded``).
+        self.stranded: set[int] = set()
 
     # --- links ----------------------------------------------------------------------------
 
@@ -372,6 +375,8 @@ class MeshTransport:
             return False
         if math.isfinite(ready):
             self.job_mesh_s[j] = self.job_mesh_s.get(j, 0.0) + (ready - now)
+        else:
+            self.stranded.add(j)
         if sim._bound[j]:
             sim._unbind(j)
         for node, size in zip(nodes, sizes):
@@ -393,6 +398,7 @@ class MeshTransport:
     def _arrived(self, sim, j: int, nodes: list, sizes: list[int], ready: float,
                  lost_s: float) -> None:
         now = sim.env.now
+        self.stranded.discard(j)  # woken before the horizon: requeued, failed or started
         failing = [node for node in nodes if self._fail[node.index] <= now]
         if any(node.alive for node in failing):  # the fault driver has not marked it yet
             sim.env.timeout(0.0).callbacks.append(
@@ -529,6 +535,8 @@ class MeshTransport:
             "isl_legs": int(self.legs),
             "isl_legs_deferred": int(self.deferred_legs),
             "isl_legs_split": int(self.split_legs),
+            "isl_jobs_stranded": len(self.stranded),
+            "isl_links_never_up": int((links["up_s"] <= 0).sum()) if len(links) else 0,
             "isl_bytes": float(frame["bytes"].sum()),
             "isl_link_bytes": float((frame["bytes"] * frame["hops"]).sum()),
             "isl_hops_mean": (float(np.average(frame["hops"], weights=frame["bytes"]))

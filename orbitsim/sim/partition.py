@@ -211,6 +211,9 @@ def simulate_partitioned(scenario, *, partitions: int = 1, scheduler: str | None
         raise InputError("fail_nodes and isl_cuts are not supported in partitioned runs",
                          source=source, field="partitions")
     for refused, what in ((scenario.isl == "mesh", 'isl = "mesh" (one mesh joins the shells)'),
+                          (scenario.isl == "none",
+                           'isl = "none" (every satellite its own group: a job tied to one '
+                           "could not take the first pass of another)"),
                           (bool(scenario.hardware_groups), "hardware_groups"),
                           (scenario.governance.active
                            or scenario.governance.monitoring_bytes_per_node_hour > 0,

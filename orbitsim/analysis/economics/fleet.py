@@ -85,9 +85,11 @@ def combine_orbit(costs: Sequence[OrbitCost], nodes: Sequence[int]) -> OrbitCost
                 for k in keys}
 
     def by_delivery(attribute: str):
+        fallback = sum(n * getattr(c, attribute) for c, n in zip(costs, nodes)) / total
+        if np.ndim(delivered) == 0 and not delivered > 0:  # nothing delivered (a zero-job run)
+            return fallback
         with np.errstate(divide="ignore", invalid="ignore"):
             value = sum(w * getattr(c, attribute) for c, w in zip(costs, weights)) / delivered
-        fallback = sum(n * getattr(c, attribute) for c, n in zip(costs, nodes)) / total
         return np.where(np.asarray(delivered) > 0, value, fallback) \
             if np.ndim(value) else (value if delivered > 0 else fallback)
 

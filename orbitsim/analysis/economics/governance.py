@@ -62,10 +62,11 @@ def bill(hours: np.ndarray, terms_hours: np.ndarray, idle_hours: np.ndarray,
                        rate_usd_per_h)
         keyed = terms_hours.sum(axis=0)
         share = np.where(keyed > 0, terms_hours / keyed, 0.0)
-    compute = hours * own
+        # no hours, no dollars: a type that delivered nothing has no finite rate (NaN)
+        compute = np.where(hours > 0, hours * own, 0.0)
+        idle = np.where(idle_hours > 0, idle_hours * own, 0.0)
     monitoring = share * monitoring_usd_by_acc
     levy = levy_fraction * (compute + monitoring) * (levy_fraction > 0)
-    idle = idle_hours * own
     return {"compute_usd": compute.sum(axis=1), "monitoring_usd": monitoring.sum(axis=1),
             "levy_usd": levy.sum(axis=1), "idle_usd": idle.sum(axis=1),
             "bill_usd": (compute + monitoring + levy).sum(axis=1), "levy_cells": levy}

@@ -49,6 +49,26 @@ def read_run(folder: str | Path) -> dict:
             "path": path}
 
 
+def run_nodes(constellation: Constellation, scenario: dict, source=None) -> Constellation:
+    """The satellites a run's nodes are: a sampled run (``scenario["sample"]``) simulated a
+    seeded sample of the constellation (:func:`orbitsim.model.node_sample.sample_nodes`),
+    and its node ``i`` is the ``i``-th satellite of that sample, not of the constellation."""
+    from orbitsim.model.node_sample import sample_nodes
+
+    spec = scenario.get("sample")
+    if not spec:
+        return constellation
+    try:
+        seed = spec.get("seed")
+        sample = sample_nodes(constellation, float(spec["fraction"]),
+                              unit_size=int(spec.get("unit_size") or 0),
+                              seed=int(scenario.get("seed", 0) if seed is None else seed))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"the run's sample does not read ({type(exc).__name__}: {exc})",
+                         source=source) from None
+    return constellation.subset(sample.index)
+
+
 def run_activity(folder: str | Path, n_nodes: int, edges_s: np.ndarray) -> np.ndarray:
     """Activity codes ``(n_nodes, len(edges_s) - 1)`` of a run folder's nodes, the edges in
     seconds from the run's start (:func:`orbitsim.analysis.activity.node_activity`)."""
@@ -113,8 +133,10 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
             constellation = load_constellation(reference)
         except InputError as exc:
             raise InputError(f"the run's constellation {reference!r} is neither built in nor a "
-                             f"file from here ({exc.message}); run the export from the folder "
-                             "the run was started in", source=run["path"]) from None
+                             f"file from here ({exc.message}); a scenario names its files relative "
+                             "to its own folder: run the export from the scenario file's folder",
+                             source=run["path"]) from None
+        constellation = run_nodes(constellation, scenario, run["path"])
         start = start if start is not None else scenario.get("start_utc", DEFAULT_START)
         hours = hours if hours is not None else float(run["hours"] or DEFAULT_HOURS)
         step_s = step_s if step_s is not None else float(scenario.get("step_s",
@@ -136,6 +158,16 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
         step_s = step_for(constellation, step_s)
     grid = time_grid(start if start is not None else DEFAULT_START,
                      hours if hours is not None else DEFAULT_HOURS, step_s)
+    if run is not None:  # a run's activity is known over its own window only
+        run_start = parse_utc(run["scenario"].get("start_utc", DEFAULT_START))
+        offset_s = (grid.start_utc - run_start).total_seconds()
+        run_s = 3600.0 * float(run["hours"] or DEFAULT_HOURS)
+        if offset_s < -1e-6 or offset_s + grid.duration_s > run_s + 1e-6:
+            raise InputError(f"the window ({grid.start_utc:%Y-%m-%dT%H:%M:%SZ} + "
+                             f"{grid.duration_s / 3600.0:g} h) goes beyond the run's "
+                             f"({run_start:%Y-%m-%dT%H:%M:%SZ} + {run_s / 3600.0:g} h): its "
+                             "nodes did nothing known there; export the constellation for "
+                             "positions alone", field="--hours")
     samples = len(constellation) * len(grid)
     if samples > MAX_SAMPLES:
         raise InputError(f"{len(constellation):,} satellites x {len(grid):,} instants is "
@@ -165,4 +197,4 @@ def build_scene(source: str | Path | Constellation, *, start: str | datetime | N
 
 
 __all__ = ["MAX_SAMPLES", "build_scene", "is_run_folder", "propagate_with_progress",
-           "read_run", "run_activity"]
+           "read_run", "run_activity", "run_nodes"]
