@@ -1,10 +1,10 @@
 """Tables written to disk while a run goes on: rows that are final leave memory in chunks.
 
-A :class:`Spool` is one Parquet file in a per-run temporary folder, written chunk by chunk
-(pyarrow ``ParquetWriter``, zstd, no statistics, as :func:`orbitsim.results.write_parquet`
-does; the pandas schema metadata is kept so that pandas reads back the types it wrote), a
-row group a chunk, and read back whole (:meth:`Spool.frame`), by a few columns
-(:meth:`Spool.columns`) or a row group at a time (:meth:`Spool.batches`). The folder is
+A :class:`Spool` is one Arrow IPC file (uncompressed: written while the simulation runs, it
+must cost next to nothing) in a per-run temporary folder, a record batch a chunk, with the
+pandas schema metadata so that pandas reads back the types it wrote. It is read back whole
+(:meth:`Spool.frame`), by a few columns (:meth:`Spool.columns`, memory-mapped: only those
+columns are read) or :data:`READ_ROWS` rows at a time (:meth:`Spool.batches`). The folder is
 removed when the last spool of the run is garbage-collected (or the process exits).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Rows read back at a time (of one row group) by :meth:`Spool.batches`.
+#: Rows read back at a time by :meth:`Spool.batches` and :meth:`Spool.arrow_batches`.
 READ_ROWS = 16_384
 
 
@@ -34,27 +34,27 @@ class SpoolFolder:
 
 
 class Spool:
-    """A table kept in a Parquet file: :meth:`write` appends a chunk of rows (a DataFrame;
-    every chunk the same columns and types), :meth:`close` ends it. An empty spool (no chunk
+    """A table kept in a file: :meth:`write` appends a chunk of rows (a DataFrame; every
+    chunk the same columns and types), :meth:`close` ends it. An empty spool (no chunk
     written) reads back as ``empty`` (a DataFrame of the columns, no rows)."""
 
     def __init__(self, folder: SpoolFolder, name: str, empty: pd.DataFrame | None = None) -> None:
         self.folder = folder  # keeps the folder alive while the spool is
-        self.path = folder.path / f"{name}.parquet"
+        self.path = folder.path / f"{name}.arrow"
         self.rows = 0
+        self._sink = None
         self._writer = None
         self._schema = None
         self._empty = empty
 
     def write(self, frame: pd.DataFrame) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if self._schema is None:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self._schema = table.schema
-            self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd",
-                                            write_statistics=False)
+            self._sink = pa.OSFile(str(self.path), "wb")
+            self._writer = pa.ipc.new_file(self._sink, self._schema)
         else:
             table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
         self._writer.write_table(table)
@@ -67,7 +67,8 @@ class Spool:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            self._writer = None
+            self._sink.close()
+            self._writer = self._sink = None
 
     def __len__(self) -> int:
         return self.rows
@@ -76,11 +77,20 @@ class Spool:
     def column_names(self) -> list[str]:
         return [] if self._empty is None else list(self._empty.columns)
 
-    def _file(self):
-        import pyarrow.parquet as pq
+    def _tables(self, columns: list[str] | None):
+        """The file's record batches as tables of ``columns`` (memory-mapped: a column not
+        asked for is never read)."""
+        import pyarrow as pa
 
         self.close()
-        return pq.ParquetFile(self.path, pre_buffer=False)
+        with pa.memory_map(str(self.path)) as source:
+            reader = pa.ipc.open_file(source)
+            for index in range(reader.num_record_batches):
+                batch = reader.get_batch(index)
+                table = pa.Table.from_batches([batch])
+                del batch
+                yield table if columns is None else table.select(columns)
+                del table
 
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The whole table (or its ``columns``), as pandas reads it back."""
@@ -88,41 +98,31 @@ class Spool:
             empty = self._empty if self._empty is not None else pd.DataFrame()
             return (empty if columns is None else
                     empty[[c for c in columns if c in empty.columns]]).copy()
-        with self._file() as handle:
-            frame = handle.read(columns=columns).to_pandas()
+        import pyarrow as pa
+
+        frame = pa.concat_tables(list(self._tables(columns))).to_pandas()
         _release()
         return frame
 
     def columns(self, columns: list[str]) -> pd.DataFrame:
-        """Only ``columns`` (those the table has), strings as Python strings shared between
-        equal values (one reference a row, not one string)."""
+        """Only ``columns`` (those the table has)."""
         return self.frame([c for c in columns if c in self.column_names])
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
         """The table in consecutive chunks of at most :data:`READ_ROWS` rows."""
-        for table in self._row_groups(columns):
+        for table in self.arrow_batches(columns):
             yield table.to_pandas()
 
     def arrow_batches(self, columns: list[str] | None = None):
-        """The table as consecutive pyarrow tables (the types it was written with)."""
-        yield from self._row_groups(columns)
-
-    def _row_groups(self, columns):
-        # one row group at a time, on this thread: pyarrow's batch iterator reads ahead
-        # (several row groups of every column held at once)
+        """The table as consecutive pyarrow tables of at most :data:`READ_ROWS` rows (the
+        types it was written with)."""
         if self.rows == 0:
             return
-        import pyarrow as pa
-
-        with self._file() as handle:
-            for index in range(handle.num_row_groups):
-                for batch in handle.iter_batches(batch_size=READ_ROWS, row_groups=[index],
-                                                 columns=columns, use_threads=False):
-                    table = pa.Table.from_batches([batch])
-                    del batch
-                    yield table
-                    del table
-                _release()
+        for table in self._tables(columns):
+            for start in range(0, table.num_rows, READ_ROWS):
+                yield table.slice(start, READ_ROWS)
+            del table
+            _release()
 
 
 def _release() -> None:
