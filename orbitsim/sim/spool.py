@@ -78,12 +78,14 @@ class Spool:
         return [] if self._empty is None else list(self._empty.columns)
 
     def _tables(self, columns: list[str] | None):
-        """The file's record batches as tables of ``columns`` (memory-mapped: a column not
-        asked for is never read)."""
+        """The file's record batches as tables of ``columns``. A few columns are read from
+        the file memory-mapped (a column not asked for is never read); every column, a batch
+        at a time into memory (a mapping would keep every page read resident until the end)."""
         import pyarrow as pa
 
         self.close()
-        with pa.memory_map(str(self.path)) as source:
+        opened = pa.OSFile(str(self.path)) if columns is None else pa.memory_map(str(self.path))
+        with opened as source:
             reader = pa.ipc.open_file(source)
             for index in range(reader.num_record_batches):
                 batch = reader.get_batch(index)
