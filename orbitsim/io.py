@@ -68,7 +68,8 @@ def make_dir(path: str | Path, *, what: str = "folder") -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (this one, or any other, ours or not)."""
     if pid == os.getpid():
         return True
     try:
@@ -97,7 +98,7 @@ def remove_stale_partials(folder: str | Path) -> list[Path]:
         match = _PARTIAL.match(entry.name)
         try:
             if match:
-                stale = not _alive(int(match.group(1)))
+                stale = not process_alive(int(match.group(1)))
             else:
                 stale = now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_PARTIAL_AGE_S
             if not stale:

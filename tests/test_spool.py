@@ -44,3 +44,24 @@ def test_an_empty_spool_reads_as_its_template_and_the_folder_goes_with_it():
     del spool, folder
     gc.collect()
     assert not path.exists()
+
+
+def test_the_spool_of_a_killed_process_is_removed_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+
+    from orbitsim.sim.spool import remove_stale_spools
+
+    # a process that made a spool folder and was killed before removing it
+    code = ("import os, sys; from orbitsim.sim.spool import SpoolFolder; "
+            f"f = SpoolFolder({str(tmp_path)!r}); print(f.path, flush=True); os._exit(0)")
+    dead = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    from pathlib import Path
+
+    assert (tmp_path / Path(dead).name).is_dir()
+    mine = SpoolFolder(tmp_path)  # made by a live process: kept; the dead one's: removed
+    assert [p.name for p in tmp_path.iterdir()] == [mine.path.name]
+    assert remove_stale_spools(tmp_path) == []
+    mine.remove()
+    assert list(tmp_path.iterdir()) == []

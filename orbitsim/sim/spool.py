@@ -10,6 +10,7 @@ removed when the last spool of the run is garbage-collected (or the process exit
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -22,11 +23,19 @@ import pandas as pd
 READ_ROWS = 16_384
 
 
-class SpoolFolder:
-    """A temporary folder for a run's spool files, removed with the last object using it."""
+#: Spool folders are named ``orbitsim-spool-PID-XXXX`` in the system's temporary folder.
+SPOOL_PREFIX = "orbitsim-spool-"
 
-    def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="orbitsim-spool-"))
+
+class SpoolFolder:
+    """A temporary folder for a run's spool files, removed with the last object using it.
+    Its name carries the process id: the folders of killed processes are removed when the next
+    one is made (:func:`remove_stale_spools`)."""
+
+    def __init__(self, parent: str | Path | None = None) -> None:
+        parent = Path(parent if parent is not None else tempfile.gettempdir())
+        remove_stale_spools(parent)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=parent))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.path, True)
 
     def remove(self) -> None:
@@ -127,6 +136,21 @@ class Spool:
             _release()
 
 
+def remove_stale_spools(parent: str | Path) -> list[Path]:
+    """Remove the spool folders in ``parent`` whose process no longer runs (a run killed before
+    its result was collected); returns them. Those of live processes are left alone."""
+    from orbitsim.io import process_alive
+
+    removed = []
+    for folder in Path(parent).glob(f"{SPOOL_PREFIX}*"):
+        pid = folder.name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or process_alive(int(pid)) or not folder.is_dir():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def _release() -> None:
     """Hand the memory pyarrow's pool keeps after a read or a write back to the system
     (its allocator otherwise holds tens of MB a table for reuse)."""
@@ -147,4 +171,4 @@ def release_memory() -> None:
         pass
 
 
-__all__ = ["Spool", "SpoolFolder", "release_memory"]
+__all__ = ["Spool", "SpoolFolder", "release_memory", "remove_stale_spools"]
