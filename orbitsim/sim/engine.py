@@ -690,13 +690,17 @@ class Simulation:
         candidates = self._candidates(g, sizes[0], len(sizes))
         if len(candidates) < len(sizes):
             return False
+        self._start_gang(j, candidates, sizes)
+        return True
+
+    def _start_gang(self, j: int, candidates: np.ndarray, sizes: list[int]) -> None:
+        """Start gang ``j``: the policy picks each member in turn among ``candidates``."""
         chosen = []
         for _ in sizes:
             index = self._choose(j, candidates)
             chosen.append(self.nodes[index])
             candidates = candidates[candidates != index]
         self._start(j, chosen, sizes)
-        return True
 
     def _try_start_governed(self, j: int, g: int, mask: np.ndarray) -> bool:
         """:meth:`_try_start` for a job whose tenant may take only the nodes of ``mask`` now
@@ -710,12 +714,7 @@ class Simulation:
         if len(sizes) == 1:
             self._start(j, [self.nodes[self._choose(j, candidates)]], sizes)
             return True
-        chosen = []
-        for _ in sizes:
-            index = self._choose(j, candidates)
-            chosen.append(self.nodes[index])
-            candidates = candidates[candidates != index]
-        self._start(j, chosen, sizes)
+        self._start_gang(j, candidates, sizes)
         return True
 
     def _dispatch(self, g: int) -> None:
