@@ -1,7 +1,7 @@
 """Atomic output: every file is written under a temporary name, then renamed into place.
 
 An interrupted run never leaves a half-written output behind. Temporary names carry the
-writer's process id (``.NAME.PID.XXXX.partial``), so that the ``.partial`` files and folders of
+writer's process id (``.NAME.PID.RANDOM.partial``), so that the ``.partial`` files and folders of
 a killed process are recognised and removed by the next command writing beside them
 (:func:`remove_stale_partials`). A write that fails (full disk, read-only folder, no permission)
 is an :class:`~orbitsim.errors.OutputError` naming the path.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from orbitsim.errors import InputError, OutputError
 
-#: ``.NAME.PID.XXXX.partial``: a temporary file or folder of process PID.
+#: ``.NAME.PID.RANDOM.partial``: a temporary file or folder of process PID.
 _PARTIAL = re.compile(r"^\..*\.(\d+)\.[^.]*\.partial$")
 #: A ``.partial`` without a process id (written by an older orbitsim) is stale after this long.
 LEGACY_PARTIAL_AGE_S = 3600.0

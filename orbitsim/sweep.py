@@ -111,10 +111,9 @@ def _check_policy(scenario: Scenario) -> None:
     resolve_policy(scenario.policy, base_dir=scenario.base_dir, source="--param")
 
 
-def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:
-    """``START:STOP:STEP`` -> the values from START to STOP inclusive (when on the grid)."""
-    start, stop, step = (_coerce(name, part.strip(), base) if name in ECONOMICS_PARAMS
-                         else _number(name, part.strip()) for part in text.split(":"))
+def _range_count(name: str, text: str, start, stop, step) -> int:
+    """How many values ``START:STOP:STEP`` (``text``) gives, STOP included when on the grid;
+    InputError if it never reaches STOP or gives more than :data:`MAX_RANGE_VALUES`."""
     if step == 0 or (stop - start) * step < 0:
         raise InputError(f"{name}: range {text!r} never reaches its end (step {step})",
                          source="--param")
@@ -122,6 +121,14 @@ def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:
     if count > MAX_RANGE_VALUES:
         raise InputError(f"{name}: range {text!r} has {count} values (at most "
                          f"{MAX_RANGE_VALUES})", source="--param")
+    return count
+
+
+def _expand_range(name: str, text: str, base: dict[str, Any]) -> list[Any]:
+    """``START:STOP:STEP`` -> the values from START to STOP inclusive (when on the grid)."""
+    start, stop, step = (_coerce(name, part.strip(), base) if name in ECONOMICS_PARAMS
+                         else _number(name, part.strip()) for part in text.split(":"))
+    count = _range_count(name, text, start, stop, step)
     is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step))
     raw = [start + i * step if is_int else round(start + i * step, 12) for i in range(count)]
     return [_coerce(name, value, base) for value in raw]
@@ -182,13 +189,7 @@ def _hardware_values(name: str, text: str, base: dict[str, Any]) -> list[Any]:
     path = name.removeprefix(HARDWARE_PREFIX)
     if text.count(":") == 2 and "," not in text:
         start, stop, step = (_number(name, part.strip()) for part in text.split(":"))
-        if step == 0 or (stop - start) * step < 0:
-            raise InputError(f"{name}: range {text!r} never reaches its end (step {step})",
-                             source="--param")
-        count = math.floor((stop - start) / step + 1e-9) + 1
-        if count > MAX_RANGE_VALUES:
-            raise InputError(f"{name}: range {text!r} has {count} values (at most "
-                             f"{MAX_RANGE_VALUES})", source="--param")
+        count = _range_count(name, text, start, stop, step)
         raws = [str(round(start + i * step, 12)) for i in range(count)]
     else:
         raws = [part.strip() for part in text.split(",")]

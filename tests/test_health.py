@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sgp4.api import WGS72, Satrec
 
-from orbitsim import cli, load_constellation, time_grid
+from orbitsim import load_constellation, time_grid
 from orbitsim.geometry.contacts import contact_windows
 from orbitsim.geometry.eclipses import eclipses
 from orbitsim.geometry.health import orbit_errors, stale_elements
@@ -25,20 +25,11 @@ from orbitsim.geometry.propagate import (
 )
 from orbitsim.model.constellation import Constellation
 from orbitsim.model.elements import ElementSet
+from tests.helpers import run
 
 DATA = Path(__file__).resolve().parent / "data"
 DECAY = DATA / "decay.3le"  # HEALTHY-1, HEALTHY-2, DECAY-1 (re-enters ~4.5 h after 06-21 00:00)
 START = "2026-06-21T00:00:00Z"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _runaway() -> Constellation:

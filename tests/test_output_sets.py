@@ -11,21 +11,12 @@ import os
 import pyarrow.parquet as pq
 import pytest
 
-from orbitsim import cli, simulate
+from orbitsim import simulate
 from orbitsim.io import atomic_path, remove_stale_partials
 from orbitsim.results import write_outputs
+from tests.helpers import run
 
 DEAD_PID = 4_194_304 + 17  # above Linux's largest pid: never a live process
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from orbitsim import cli, eclipses, load_constellation, load_scenario, simulate, time_grid
+from orbitsim import eclipses, load_constellation, load_scenario, simulate, time_grid
 from orbitsim.geometry.sampling import max_safe_step_s, sampling_step_s
 from orbitsim.model.builders import walker_delta
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import run
 
 
 def test_safe_step_follows_the_orbit():

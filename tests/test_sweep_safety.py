@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orbitsim import cli
 from orbitsim.errors import InputError
 from orbitsim.model.scenario import load_scenario
 from orbitsim.sweep import (
@@ -28,20 +27,11 @@ from orbitsim.sweep import (
     scenario_data,
     sweep_lock,
 )
+from tests.helpers import run
 
 ROOT = Path(__file__).resolve().parents[1]
 HOURS = 0.25
 DEADLINE_S = 60.0  # generous: the check is that they end, not how fast (measured: < 1 s)
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

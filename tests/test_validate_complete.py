@@ -11,24 +11,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orbitsim import cli
 from orbitsim.errors import InputError
 from orbitsim.model.scenario_checks import check_job_volume
 from orbitsim.model.workload import load_workload
+from tests.helpers import run
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 WORKLOAD = (REPO / "workloads" / "inference-mixed.toml").read_text()
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _scenario(folder: Path, extra: str = "", workload: str = "inference-mixed",

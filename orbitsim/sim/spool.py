@@ -23,7 +23,8 @@ import pandas as pd
 READ_ROWS = 16_384
 
 
-#: Spool folders are named ``orbitsim-spool-PID-XXXX`` in the system's temporary folder.
+#: Spool folders are named ``orbitsim-spool-PID-RANDOM`` in the system's temporary folder
+#: (RANDOM: :func:`tempfile.mkdtemp`'s unique suffix).
 SPOOL_PREFIX = "orbitsim-spool-"
 
 

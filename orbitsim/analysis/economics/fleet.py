@@ -31,9 +31,9 @@ from orbitsim.analysis.economics.costs import Facts, GroundCost, OrbitCost, grou
 from orbitsim.analysis.economics.terms import Economics, Param, model_parameters
 from orbitsim.analysis.economics.timeline import (
     TrajectoryResult,
-    _first_year,
     generation_for,
     trajectory_price_usd_per_kg,
+    trajectory_result,
     year_parameters,
 )
 from orbitsim.analysis.economics.uncertainty import (
@@ -217,16 +217,9 @@ def fleet_timeline(fleet: _Fleet, economics: Economics, samples: Sequence[dict] 
             gen = generations[0][y]
             ratios.append(gen.bf16_tflops / first.accelerator.bf16_dense_tflops
                           if gen is not None else 1.0)
-        modes_cheaper = np.array([[o <= g] for o, g in zip(orbit_modes, ground_modes)])
-        first_mode = int(_first_year(modes_cheaper, years)[0])
-        first_draws = _first_year(np.vstack(cheaper_draws), years)
-        crossed = first_draws[first_draws >= 0]
-        out[name] = TrajectoryResult(
-            name, trajectory.description, tuple(years), tuple(prices), tuple(accs),
-            tuple(orbit_modes), tuple(ground_modes), tuple(shares), tuple(ratios),
-            first_mode if first_mode >= 0 else None,
-            float(crossed.size / first_draws.size) if samples is not None else math.nan,
-            int(np.median(crossed)) if crossed.size else None)
+        out[name] = trajectory_result(name, trajectory.description, years, prices, accs,
+                                      orbit_modes, ground_modes, shares, ratios,
+                                      cheaper_draws, sampled=samples is not None)
     return out
 
 

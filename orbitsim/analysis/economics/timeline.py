@@ -166,6 +166,24 @@ def _first_year(cheaper: np.ndarray, years: list[int]) -> np.ndarray:
     return np.where(any_year, np.asarray(years)[first], -1)
 
 
+def trajectory_result(name: str, description: str, years: list[int], prices, accelerators,
+                      orbit_modes, ground_modes, shares, ratios, cheaper_draws,
+                      sampled: bool) -> TrajectoryResult:
+    """One trajectory's :class:`TrajectoryResult` from its per-year lists: the crossover year of
+    the modes, and over the draws (``cheaper_draws``: per year, whether each draw's orbit is
+    cheaper) the share that cross and their median year (``sampled`` False: no draws)."""
+    modes_cheaper = np.array([[o <= g] for o, g in zip(orbit_modes, ground_modes)])
+    first_mode = int(_first_year(modes_cheaper, years)[0])
+    first_draws = _first_year(np.vstack(cheaper_draws), years)
+    crossed = first_draws[first_draws >= 0]
+    return TrajectoryResult(
+        name, description, tuple(years), tuple(prices), tuple(accelerators),
+        tuple(orbit_modes), tuple(ground_modes), tuple(shares), tuple(ratios),
+        first_mode if first_mode >= 0 else None,
+        float(crossed.size / first_draws.size) if sampled else math.nan,
+        int(np.median(crossed)) if crossed.size else None)
+
+
 def timeline(params: Mapping[str, Param], sample: Mapping[str, float | np.ndarray] | None,
              facts: Facts, hardware: NodeHardware, economics: Economics, *,
              credit: Callable[..., float | np.ndarray] | None = None,
@@ -224,16 +242,9 @@ def timeline(params: Mapping[str, Param], sample: Mapping[str, float | np.ndarra
             accs.append(gen.accelerator if gen is not None else hardware.accelerator.name)
             ratios.append(gen.bf16_tflops / hardware.accelerator.bf16_dense_tflops
                           if gen is not None else 1.0)
-        modes_cheaper = np.array([[o <= g] for o, g in zip(orbit_modes, ground_modes)])
-        first_mode = int(_first_year(modes_cheaper, years)[0])
-        first_draws = _first_year(np.vstack(cheaper_draws), years)
-        crossed = first_draws[first_draws >= 0]
-        out[name] = TrajectoryResult(
-            name, trajectory.description, tuple(years), tuple(prices), tuple(accs),
-            tuple(orbit_modes), tuple(ground_modes), tuple(shares), tuple(ratios),
-            first_mode if first_mode >= 0 else None,
-            float(crossed.size / first_draws.size) if sample is not None else math.nan,
-            int(np.median(crossed)) if crossed.size else None)
+        out[name] = trajectory_result(name, trajectory.description, years, prices, accs,
+                                      orbit_modes, ground_modes, shares, ratios,
+                                      cheaper_draws, sampled=sample is not None)
     return out
 
 
